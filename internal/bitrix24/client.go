@@ -1,0 +1,168 @@
+// Package bitrix24 is a small client for the Bitrix24 REST API: auth by
+// inbound webhook or OAuth token, the wire format, typed errors, retries,
+// client-side rate limiting and batching of concurrent reads. It has no
+// Terraform imports.
+package bitrix24
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Defaults match a standard (non-Enterprise) cloud portal.
+const (
+	DefaultRateLimit      = 2.0
+	DefaultRateLimitBurst = 50
+	DefaultMaxRetries     = 5
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxBodyBytes   = 8 << 20
+	DefaultBatchWindow    = 5 * time.Millisecond
+	// MaxBatchCommands is the portal's limit on commands in one batch call.
+	MaxBatchCommands = 50
+)
+
+// Logger receives the client's log lines. Every message and field value has
+// its secrets masked before it gets here.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Config configures a Client. Zero values take the defaults above, except
+// MaxRetries (0 means no retries) and BatchWindow (0 disables batching).
+type Config struct {
+	Auth Auth
+	// HTTPClient sends the requests; a client with its own transport is
+	// made when nil.
+	HTTPClient *http.Client
+	// RateLimit is how many requests per second the portal drains.
+	RateLimit float64
+	// RateLimitBurst is how many requests the portal accepts at once.
+	RateLimitBurst int
+	// MaxRetries bounds the retries of one call.
+	MaxRetries int
+	// RequestTimeout bounds each HTTP request.
+	RequestTimeout time.Duration
+	// MaxBodyBytes caps the size of an answer.
+	MaxBodyBytes int64
+	// BatchWindow is how long a read waits for others to join one batch
+	// call; 0 sends every read on its own.
+	BatchWindow time.Duration
+	// RetryBaseDelay is the first backoff delay; it doubles on each retry,
+	// up to RetryMaxDelay. Defaults 500ms and 10s.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	// MaxOperatingWait is the longest the client waits for a method blocked
+	// by OPERATION_TIME_LIMIT to unblock. Default 2 minutes.
+	MaxOperatingWait time.Duration
+	// UserAgent is sent with every request.
+	UserAgent string
+	// Logger gets debug and warning lines; nil discards them.
+	Logger Logger
+}
+
+// Client calls the REST API of one portal. It is safe for concurrent use,
+// and every call shares one rate limiter.
+type Client struct {
+	cfg      Config
+	http     *http.Client
+	redactor *Redactor
+	limiter  *LeakyBucket
+	oauth    *tokenSource
+	batcher  *batcher
+
+	mu        sync.Mutex
+	resetAt   map[string]time.Time // method -> operating_reset_at
+	operating map[string]float64   // method -> operating seconds
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	if (cfg.Auth.Webhook == nil) == (cfg.Auth.OAuth == nil) {
+		return nil, errors.New("exactly one of webhook and OAuth auth must be set")
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateLimitBurst <= 0 {
+		cfg.RateLimitBurst = DefaultRateLimitBurst
+	}
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RetryBaseDelay <= 0 {
+		cfg.RetryBaseDelay = 500 * time.Millisecond
+	}
+	if cfg.RetryMaxDelay <= 0 {
+		cfg.RetryMaxDelay = 10 * time.Second
+	}
+	if cfg.MaxOperatingWait <= 0 {
+		cfg.MaxOperatingWait = 2 * time.Minute
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "terraform-provider-bitrix24"
+	}
+	c := &Client{
+		cfg:       cfg,
+		http:      cfg.HTTPClient,
+		redactor:  NewRedactor(cfg.Auth.Secrets()...),
+		limiter:   NewLeakyBucket(cfg.RateLimit, cfg.RateLimitBurst),
+		resetAt:   map[string]time.Time{},
+		operating: map[string]float64{},
+	}
+	if c.http == nil {
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 16
+		c.http = &http.Client{
+			Transport: transport,
+			// A redirect would resend the webhook code or token to
+			// wherever it points; report it instead.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if o := cfg.Auth.OAuth; o != nil {
+		tokenURL := o.TokenURL
+		if tokenURL == "" {
+			tokenURL = DefaultOAuthTokenURL
+		}
+		c.oauth = &tokenSource{client: c, access: o.AccessToken, refresh: o.RefreshToken, clientID: o.ClientID, clientSecret: o.ClientSecret, tokenURL: tokenURL}
+	}
+	if cfg.BatchWindow > 0 {
+		c.batcher = newBatcher(c, cfg.BatchWindow)
+	}
+	return c, nil
+}
+
+// Redactor returns the redactor that masks this client's secrets, including
+// tokens obtained by refresh.
+func (c *Client) Redactor() *Redactor { return c.redactor }
+
+func (c *Client) debug(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.Debug(ctx, c.redactor.String(msg), c.redactFields(fields))
+	}
+}
+
+func (c *Client) warn(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.Warn(ctx, c.redactor.String(msg), c.redactFields(fields))
+	}
+}
+
+func (c *Client) redactFields(fields map[string]any) map[string]any {
+	for k, v := range fields {
+		if s, ok := v.(string); ok {
+			fields[k] = c.redactor.String(s)
+		}
+	}
+	return fields
+}

@@ -1,0 +1,154 @@
+package bitrix24
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Error codes the portal returns that the client and provider treat specially.
+// Codes are compared case-insensitively, since the portal mixes upper-case
+// REST codes with lower-case OAuth codes.
+const (
+	CodeAccessError          = "ACCESS_ERROR"
+	CodeDialogIDEmpty        = "DIALOG_ID_EMPTY"
+	CodeNoAuthFound          = "NO_AUTH_FOUND"
+	CodeInvalidCredentials   = "INVALID_CREDENTIALS"
+	CodeExpiredToken         = "expired_token"
+	CodeInvalidToken         = "invalid_token"
+	CodeInsufficientScope    = "insufficient_scope"
+	CodeMethodNotFound       = "ERROR_METHOD_NOT_FOUND"
+	CodeQueryLimitExceeded   = "QUERY_LIMIT_EXCEEDED"
+	CodeOperationTimeLimit   = "OPERATION_TIME_LIMIT"
+	CodeOverloadLimit        = "OVERLOAD_LIMIT"
+	CodeInternalServerError  = "INTERNAL_SERVER_ERROR"
+	CodeUnexpectedAnswer     = "ERROR_UNEXPECTED_ANSWER"
+	CodeInvalidGrant         = "invalid_grant"
+	CodeInvalidClient        = "invalid_client"
+	CodeBatchLengthExceeded  = "ERROR_BATCH_LENGTH_EXCEEDED"
+	CodeBatchMethodForbidden = "ERROR_BATCH_METHOD_NOT_ALLOWED"
+)
+
+// APIError is an error answer from the portal: a JSON body with an "error"
+// key, or an error entry of a batch command.
+type APIError struct {
+	// Method is the REST method that failed, for example "im.dialog.get".
+	Method string
+	// HTTPStatus is the status of the HTTP answer that carried the error.
+	// Inside a batch it is the status of the batch call (always 200).
+	HTTPStatus int
+	// Code is the portal's error code, for example "ACCESS_ERROR".
+	Code string
+	// Description is the portal's error_description.
+	Description string
+	// OperatingResetAt is when a method blocked by OPERATION_TIME_LIMIT
+	// unblocks, when the client knows it from an earlier time block.
+	OperatingResetAt time.Time
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: HTTP %d", e.Method, e.HTTPStatus)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Description != "" {
+		fmt.Fprintf(&b, ": %s", e.Description)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, &APIError{Code: "ACCESS_ERROR"}) match by code.
+func (e *APIError) Is(target error) bool {
+	var t *APIError
+	if !errors.As(target, &t) {
+		return false
+	}
+	return t.Code != "" && strings.EqualFold(t.Code, e.Code)
+}
+
+// HasCode reports whether err is an APIError with the given code, compared
+// case-insensitively.
+func HasCode(err error, code string) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && strings.EqualFold(apiErr.Code, code)
+}
+
+// ResponseError is an answer the client could not read as a REST answer: an
+// HTML page, a truncated or oversized body, or JSON of the wrong shape.
+type ResponseError struct {
+	Method      string
+	HTTPStatus  int
+	ContentType string
+	// Reason says what was wrong with the body.
+	Reason string
+	// Snippet is the start of the body, cut short and with secrets masked.
+	Snippet string
+}
+
+func (e *ResponseError) Error() string {
+	msg := fmt.Sprintf("%s: HTTP %d: %s", e.Method, e.HTTPStatus, e.Reason)
+	if e.ContentType != "" {
+		msg += fmt.Sprintf(" (Content-Type %q)", e.ContentType)
+	}
+	if e.Snippet != "" {
+		msg += fmt.Sprintf("; the body starts with %q", e.Snippet)
+	}
+	return msg
+}
+
+// TimeoutError means one request got no complete answer within the
+// per-request timeout.
+type TimeoutError struct {
+	Method  string
+	Timeout time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s: the portal did not answer within the request timeout of %s", e.Method, e.Timeout)
+}
+
+// TransportError is a failure below HTTP: refused or reset connections, DNS,
+// TLS. Its message has every secret masked.
+type TransportError struct {
+	Method string
+	// Message is the masked text of the underlying error.
+	Message string
+	// Temporary is true for failures worth retrying (resets, EOFs).
+	Temporary bool
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Method, e.Message)
+}
+
+// RetriesExhaustedError wraps the last error after the client gave up.
+type RetriesExhaustedError struct {
+	Attempts int
+	Last     error
+}
+
+func (e *RetriesExhaustedError) Error() string {
+	return fmt.Sprintf("gave up after %d attempts: %v", e.Attempts, e.Last)
+}
+
+func (e *RetriesExhaustedError) Unwrap() error { return e.Last }
+
+// OAuthError is a failed refresh of the access token.
+type OAuthError struct {
+	HTTPStatus  int
+	Code        string
+	Description string
+}
+
+func (e *OAuthError) Error() string {
+	msg := fmt.Sprintf("refreshing the OAuth access token failed: HTTP %d", e.HTTPStatus)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg
+}

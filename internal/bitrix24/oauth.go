@@ -1,0 +1,119 @@
+package bitrix24
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+)
+
+// tokenSource holds the current OAuth access token and refreshes it. Reads
+// that hit expired_token together share one refresh.
+type tokenSource struct {
+	client       *Client
+	tokenURL     string
+	clientID     string
+	clientSecret string
+
+	mu      sync.Mutex // held during a refresh, so concurrent reads share it
+	access  string
+	refresh string
+	expired string // the access token the portal called expired
+	failed  error  // a refresh that failed for good (invalid_grant)
+}
+
+func (t *tokenSource) current() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.access
+}
+
+func (t *tokenSource) canRefresh() bool {
+	return t.refresh != "" && t.clientID != "" && t.clientSecret != ""
+}
+
+func (t *tokenSource) markExpired(token string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if token == t.access {
+		t.expired = token
+	}
+}
+
+// refreshAfter gets a new access token after the portal answered
+// expired_token, unless another read already did.
+func (t *tokenSource) refreshAfter(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failed != nil {
+		return t.failed
+	}
+	if t.expired != t.access {
+		return nil // Someone else refreshed while this read waited.
+	}
+	c := t.client
+	c.warn(ctx, "Bitrix24 access token expired; refreshing it", map[string]any{"token_url": t.tokenURL})
+	q := url.Values{
+		"grant_type":    {"refresh_token"},
+		"client_id":     {t.clientID},
+		"client_secret": {t.clientSecret},
+		"refresh_token": {t.refresh},
+	}
+	reqCtx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, t.tokenURL+"?"+q.Encode(), nil)
+	if err != nil {
+		return &OAuthError{Description: c.redactor.String(err.Error())}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if _, err := c.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		terr := c.transportError(ctx, reqCtx, "oauth/token", err)
+		return &OAuthError{Description: terr.Error()}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return &OAuthError{HTTPStatus: resp.StatusCode, Description: c.redactor.String(err.Error())}
+	}
+	var answer struct {
+		AccessToken      string `json:"access_token"`
+		RefreshToken     string `json:"refresh_token"`
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+	}
+	if err := json.Unmarshal(data, &answer); err != nil {
+		return &OAuthError{HTTPStatus: resp.StatusCode, Description: "the OAuth server's answer is not JSON: " + snippet(data, c.redactor)}
+	}
+	// Mask the new secrets before anything can log them.
+	c.redactor.Add(answer.AccessToken, answer.RefreshToken)
+	if answer.Error != "" || answer.AccessToken == "" || resp.StatusCode != http.StatusOK {
+		oerr := &OAuthError{HTTPStatus: resp.StatusCode, Code: answer.Error, Description: c.redactor.String(answer.ErrorDescription)}
+		if oerr.Code == "" && answer.AccessToken == "" {
+			oerr.Description = "the answer has no access_token"
+		}
+		if oerr.Code == CodeInvalidGrant || oerr.Code == CodeInvalidClient {
+			t.failed = oerr
+		}
+		return oerr
+	}
+	t.access = answer.AccessToken
+	if answer.RefreshToken != "" {
+		t.refresh = answer.RefreshToken
+	}
+	c.debug(ctx, "Bitrix24 access token refreshed", nil)
+	return nil
+}
+
+// IsOAuthError reports whether err is a failed token refresh.
+func IsOAuthError(err error) bool {
+	var o *OAuthError
+	return errors.As(err, &o)
+}

@@ -1,0 +1,195 @@
+package bitrix24
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+)
+
+// TimeBlock is the "time" object the portal adds to every answer.
+type TimeBlock struct {
+	Start            Float64 `json:"start"`
+	Finish           Float64 `json:"finish"`
+	Duration         Float64 `json:"duration"`
+	Processing       Float64 `json:"processing"`
+	DateStart        String  `json:"date_start"`
+	DateFinish       String  `json:"date_finish"`
+	Operating        Float64 `json:"operating"`
+	OperatingResetAt Int64   `json:"operating_reset_at"`
+}
+
+type envelope struct {
+	Result           json.RawMessage   `json:"result"`
+	Error            json.RawMessage   `json:"error"`
+	ErrorDescription String            `json:"error_description"`
+	Time             Object[TimeBlock] `json:"time"`
+}
+
+// endpoint is the URL of a method, and the URL with secrets masked.
+func (c *Client) endpoint(method string) (full, masked string) {
+	if w := c.cfg.Auth.Webhook; w != nil {
+		prefix := fmt.Sprintf("%s/rest/%d/", w.PortalURL, w.UserID)
+		return prefix + w.Code + "/" + method, prefix + Mask + "/" + method
+	}
+	u := c.cfg.Auth.OAuth.PortalURL + "/rest/" + method
+	return u, u
+}
+
+// send makes one HTTP request and reads one answer. It never retries.
+func (c *Client) send(ctx context.Context, method string, params map[string]any) (json.RawMessage, *TimeBlock, error) {
+	body := make(map[string]any, len(params)+1)
+	for k, v := range params {
+		body[k] = v
+	}
+	var token string
+	if c.oauth != nil {
+		token = c.oauth.current()
+		body["auth"] = token
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: encoding the request: %w", method, err)
+	}
+	full, masked := c.endpoint(method)
+
+	reqCtx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, full, bytes.NewReader(payload))
+	if err != nil {
+		return nil, nil, &TransportError{Method: method, Message: c.redactor.String(err.Error())}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+
+	start := time.Now()
+	c.debug(ctx, "Bitrix24 request", map[string]any{"method": method, "url": masked, "body_bytes": len(payload)})
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, c.transportError(ctx, reqCtx, method, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return nil, nil, c.transportError(ctx, reqCtx, method, err)
+	}
+	c.debug(ctx, "Bitrix24 response", map[string]any{
+		"method": method, "url": masked, "status": resp.StatusCode,
+		"body_bytes": len(data), "duration_ms": time.Since(start).Milliseconds(),
+	})
+	if int64(len(data)) > c.cfg.MaxBodyBytes {
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+			Reason: fmt.Sprintf("the answer is larger than the limit of %d bytes", c.cfg.MaxBodyBytes), Snippet: snippet(data, c.redactor)}
+	}
+	result, tb, err := c.parseAnswer(method, resp, data)
+	if err != nil {
+		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && c.oauth != nil && HasCode(err, CodeExpiredToken) {
+			c.oauth.markExpired(token)
+		}
+	}
+	return result, tb, err
+}
+
+func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (json.RawMessage, *TimeBlock, error) {
+	ct := resp.Header.Get("Content-Type")
+	trimmed := bytes.TrimSpace(data)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct,
+			Reason: "the portal redirected the request (a renamed portal, an expired licence or a wrong URL); redirects are not followed so that credentials stay with the portal"}
+	}
+	if len(trimmed) == 0 {
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the answer is empty"}
+	}
+	if trimmed[0] != '{' {
+		reason := "the answer is not JSON"
+		if trimmed[0] == '<' {
+			reason = "the answer is an HTML page, not JSON (a maintenance page, a proxy error or a wrong portal URL)"
+		}
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor)}
+	}
+	var env envelope
+	if err := json.Unmarshal(trimmed, &env); err != nil {
+		reason := "the answer is not valid JSON"
+		var syn *json.SyntaxError
+		if errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syn) && strings.Contains(syn.Error(), "end of JSON input")) {
+			reason = "the answer is truncated JSON"
+		}
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor)}
+	}
+	var tb *TimeBlock
+	if env.Time.Valid {
+		tb = &env.Time.Value
+	}
+	if len(env.Error) > 0 && string(env.Error) != "null" {
+		var code String
+		_ = json.Unmarshal(env.Error, &code)
+		return nil, tb, &APIError{Method: method, HTTPStatus: resp.StatusCode, Code: code.Value, Description: c.redactor.String(env.ErrorDescription.Value)}
+	}
+	if resp.StatusCode >= 400 {
+		return nil, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the portal answered with an error status but no error code", Snippet: snippet(data, c.redactor)}
+	}
+	if len(env.Result) == 0 {
+		return nil, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: `the answer has no "result" key`, Snippet: snippet(data, c.redactor)}
+	}
+	return env.Result, tb, nil
+}
+
+// transportError turns a failure below HTTP into a typed, masked error.
+func (c *Client) transportError(ctx, reqCtx context.Context, method string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if reqCtx.Err() != nil || isTimeout(err) {
+		return &TimeoutError{Method: method, Timeout: c.cfg.RequestTimeout}
+	}
+	// *url.Error repeats the URL, which holds the webhook code: keep only
+	// the cause, and mask that too.
+	var ue interface{ Unwrap() error }
+	msg := err.Error()
+	if errors.As(err, &ue) && ue.Unwrap() != nil {
+		msg = ue.Unwrap().Error()
+	}
+	temporary := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || strings.Contains(msg, "connection reset")
+	return &TransportError{Method: method, Message: c.redactor.String(msg), Temporary: temporary}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// snippetLen is how much of an unreadable body a diagnostic shows.
+const snippetLen = 120
+
+// snippet returns the start of a body as one short printable line, masked.
+func snippet(data []byte, r *Redactor) string {
+	if len(data) > 4*snippetLen {
+		data = data[:4*snippetLen]
+	}
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, string(bytes.ToValidUTF8(data, nil)))
+	s = strings.Join(strings.Fields(s), " ")
+	s = r.String(s)
+	if runes := []rune(s); len(runes) > snippetLen {
+		s = string(runes[:snippetLen]) + "…"
+	}
+	return s
+}
+

@@ -1,0 +1,107 @@
+// Command bitrix24-fakeportal serves the in-memory Bitrix24 portal on
+// loopback, for the offline demo and for offline CI plans.
+//
+//	go run ./internal/fakeportal/cmd/bitrix24-fakeportal -port 8024 -fixtures my.json
+//
+// It prints the portal URL and the demo webhook URL, then serves until
+// interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+func main() {
+	if err := run(); err != nil {
+		log.SetFlags(0)
+		log.Fatalf("bitrix24-fakeportal: %v", err)
+	}
+}
+
+func run() error {
+	var (
+		host      = flag.String("host", "127.0.0.1", "address to listen on (keep it on loopback)")
+		port      = flag.Int("port", 0, "port to listen on; 0 picks a free one")
+		fixtures  = flag.String("fixtures", "", "JSON fixtures file; the built-in demo portal when empty")
+		chats     = flag.Int("generate-chats", 0, "also add this many group chats chat100000… readable by user 1")
+		urlFile   = flag.String("url-file", "", "write the portal URL to this file once listening")
+		f         fakeportal.Faults
+		rateLimit = flag.Float64("rate-limit", 0, "leaky bucket drain, requests per second (0: no limit; a standard portal: 2)")
+		rateBurst = flag.Int("rate-burst", 50, "leaky bucket size")
+	)
+	flag.Float64Var(&f.OperatingLimit, "operating-limit", 0, "operating-time limit per method, in seconds (0: off)")
+	flag.Float64Var(&f.OperatingCost, "operating-cost", 0.01, "seconds each call adds to its method's operating time")
+	flag.DurationVar(&f.OperatingWindow, "operating-window", 10*time.Minute, "operating-time window")
+	flag.IntVar(&f.FailNext, "fail-next", 0, "fail this many requests")
+	flag.IntVar(&f.FailStatus, "fail-status", 500, "HTTP status of failed requests: 500, 502, 503 or 504")
+	flag.IntVar(&f.HTMLNext, "html-next", 0, "answer this many requests with an HTML maintenance page")
+	flag.IntVar(&f.ResetNext, "reset-next", 0, "reset the connection of this many requests")
+	flag.IntVar(&f.SlowNext, "slow-next", 0, "delay this many requests by -slow")
+	flag.DurationVar(&f.Slow, "slow", 5*time.Second, "delay of slow requests")
+	flag.BoolVar(&f.Hang, "hang", false, "never answer")
+	flag.DurationVar(&f.Latency, "latency", 0, "latency added to every request")
+	flag.DurationVar(&f.TokenTTL, "token-ttl", time.Hour, "life of access tokens issued by /oauth/token/")
+	flag.Parse()
+	if *rateLimit > 0 {
+		f.RateLimit, f.RateBurst = *rateLimit, *rateBurst
+	}
+
+	fx := fakeportal.DefaultFixtures()
+	if *fixtures != "" {
+		var err error
+		if fx, err = fakeportal.LoadFixtures(*fixtures); err != nil {
+			return err
+		}
+	}
+	if *chats > 0 {
+		fx.Dialogs = append(fx.Dialogs, fakeportal.GroupChats(*chats, 100000, 1, 2)...)
+	}
+	portal := fakeportal.New(fx)
+	portal.SetFaults(f)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if *urlFile != "" {
+		if err := os.WriteFile(*urlFile, []byte(base+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("Bitrix24 fake portal listening on %s\n", base)
+	if len(fx.Webhooks) > 0 {
+		w := fx.Webhooks[0]
+		fmt.Printf("Demo webhook (not a secret, it exists only here): %s/rest/%d/%s/\n", base, w.UserID, w.Code)
+	}
+
+	srv := &http.Server{Handler: portal, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		portal.Close()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	st := portal.Stats()
+	fmt.Printf("Bitrix24 fake portal stopped; requests by method: %v\n", st.Requests)
+	return nil
+}

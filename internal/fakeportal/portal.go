@@ -1,0 +1,270 @@
+// Package fakeportal is an in-memory Bitrix24 portal that speaks the REST
+// wire format: webhook and OAuth auth, im.dialog.get, batch, the time block,
+// the portal's error codes and HTTP statuses, its leaky-bucket and
+// operating-time limits, and injected faults. It is written from the API
+// reference, not from the client, so that one misunderstanding cannot hide
+// in both.
+package fakeportal
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Portal is a fake Bitrix24 portal. It is an http.Handler; Start serves it.
+type Portal struct {
+	mu       sync.Mutex
+	fixtures Fixtures
+	faults   Faults
+	stats    Stats
+	bucket   float64   // leaky bucket level
+	drained  time.Time // when the bucket level was last computed
+	// operating[method] holds per-minute buckets of method execution time.
+	operating map[string]map[int64]float64
+	closing   chan struct{}
+	now       func() time.Time
+}
+
+// Stats counts what the portal received and answered.
+type Stats struct {
+	// Requests counts HTTP requests by method ("batch", "im.dialog.get", …).
+	Requests map[string]int
+	// Commands counts the commands run inside batch calls, by method.
+	Commands map[string]int
+	// Errors counts error answers by code, including those inside batches.
+	Errors map[string]int
+	// TokenRefreshes counts successful refreshes at /oauth/token/.
+	TokenRefreshes int
+}
+
+// New returns a portal seeded with f.
+func New(f Fixtures) *Portal {
+	p := &Portal{fixtures: f, operating: map[string]map[int64]float64{}, closing: make(chan struct{}), now: time.Now}
+	p.ResetStats()
+	return p
+}
+
+// Start serves the portal on a loopback port until the returned server is
+// closed. Close the server before the portal's hanging requests are released
+// by Close.
+func (p *Portal) Start() *httptest.Server {
+	return httptest.NewServer(p)
+}
+
+// Close releases requests held by the Hang fault.
+func (p *Portal) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.closing:
+	default:
+		close(p.closing)
+	}
+}
+
+// Stats returns a copy of the counters.
+func (p *Portal) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Stats{Requests: clone(p.stats.Requests), Commands: clone(p.stats.Commands), Errors: clone(p.stats.Errors), TokenRefreshes: p.stats.TokenRefreshes}
+}
+
+// Requests returns how many HTTP requests the portal received for method.
+func (p *Portal) Requests(method string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats.Requests[method]
+}
+
+// TotalRequests returns how many REST requests the portal received.
+func (p *Portal) TotalRequests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, v := range p.stats.Requests {
+		n += v
+	}
+	return n
+}
+
+// ErrorCount returns how many times the portal answered code.
+func (p *Portal) ErrorCount(code string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats.Errors[code]
+}
+
+// ResetStats zeroes the counters.
+func (p *Portal) ResetStats() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats = Stats{Requests: map[string]int{}, Commands: map[string]int{}, Errors: map[string]int{}}
+}
+
+// AddDialogs adds dialogs to the portal.
+func (p *Portal) AddDialogs(d ...Dialog) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fixtures.Dialogs = append(p.fixtures.Dialogs, d...)
+}
+
+// AddWebhook adds an inbound webhook.
+func (p *Portal) AddWebhook(w Webhook) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fixtures.Webhooks = append(p.fixtures.Webhooks, w)
+}
+
+// AddToken adds an OAuth access token.
+func (p *Portal) AddToken(t Token) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fixtures.Tokens = append(p.fixtures.Tokens, t)
+}
+
+// AddOAuthClient adds an application that may refresh tokens.
+func (p *Portal) AddOAuthClient(c OAuthClient) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fixtures.OAuthClients = append(p.fixtures.OAuthClients, c)
+}
+
+func clone(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// restError is an error answer of the REST API.
+type restError struct {
+	status int
+	code   string
+	desc   string
+}
+
+var (
+	errNoAuth          = &restError{http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data"}
+	errInvalidToken    = &restError{http.StatusUnauthorized, "invalid_token", "Unable to get application by token"}
+	errExpiredToken    = &restError{http.StatusUnauthorized, "expired_token", "The access token provided has expired."}
+	errScope           = &restError{http.StatusForbidden, "insufficient_scope", "The request requires higher privileges than provided by the webhook token"}
+	errMethodNotFound  = &restError{http.StatusNotFound, "ERROR_METHOD_NOT_FOUND", "Method not found!"}
+	errQueryLimit      = &restError{http.StatusServiceUnavailable, "QUERY_LIMIT_EXCEEDED", "Too many requests"}
+	errOperatingLimit  = &restError{http.StatusTooManyRequests, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."}
+	errOverload        = &restError{http.StatusServiceUnavailable, "OVERLOAD_LIMIT", "REST API is blocked due to overload"}
+	errInternal        = &restError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"}
+	errDialogIDEmpty   = &restError{http.StatusBadRequest, "DIALOG_ID_EMPTY", "Dialog ID can't be empty"}
+	errNoAccess        = &restError{http.StatusForbidden, "ACCESS_ERROR", "You do not have access to the specified dialog"}
+	errNoChat          = &restError{http.StatusBadRequest, "ACCESS_ERROR", "You don't have access to this chat"}
+	errBatchLength     = &restError{http.StatusBadRequest, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded"}
+	errBatchNotAllowed = &restError{http.StatusMethodNotAllowed, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"}
+)
+
+// ServeHTTP implements http.Handler.
+func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/oauth/token") {
+		p.serveToken(w, r)
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/rest/")
+	if !ok {
+		writeHTML(w, http.StatusNotFound, "<html><body><h1>404 Not Found</h1></body></html>")
+		return
+	}
+	start := p.now()
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	method := strings.TrimSuffix(strings.ToLower(parts[len(parts)-1]), ".json")
+
+	p.mu.Lock()
+	p.stats.Requests[method]++
+	p.mu.Unlock()
+
+	if p.injectFault(w, r) {
+		return
+	}
+	if e := p.takeFromBucket(); e != nil {
+		p.writeError(w, e, nil)
+		return
+	}
+	params, err := readParams(r)
+	if err != nil {
+		p.writeError(w, &restError{http.StatusBadRequest, "INVALID_REQUEST", err.Error()}, nil)
+		return
+	}
+	var c *caller
+	var e *restError
+	switch len(parts) {
+	case 1: // OAuth: /rest/METHOD
+		c, e = p.oauthCaller(r, params)
+	case 3: // Webhook: /rest/USER_ID/CODE/METHOD
+		c, e = p.webhookCaller(parts[0], parts[1])
+	default:
+		e = errMethodNotFound
+	}
+	if e != nil {
+		p.writeError(w, e, nil)
+		return
+	}
+	result, e := p.dispatch(c, method, params)
+	tb := p.timeBlock(method, start)
+	if e != nil {
+		p.writeError(w, e, tb)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"result": result, "time": tb})
+}
+
+// dispatch runs one method for a caller.
+func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any, *restError) {
+	switch method {
+	case "batch":
+		return p.batch(c, params)
+	case "im.dialog.get":
+		if !c.has("im") {
+			return nil, errScope
+		}
+		if e := p.spendOperating(method); e != nil {
+			return nil, e
+		}
+		return p.dialogGet(c, params)
+	case "server.time":
+		return p.now().Format(time.RFC3339), nil
+	}
+	return nil, errMethodNotFound
+}
+
+func (p *Portal) writeError(w http.ResponseWriter, e *restError, tb map[string]any) {
+	p.mu.Lock()
+	p.stats.Errors[e.code]++
+	p.mu.Unlock()
+	body := map[string]any{"error": e.code, "error_description": e.desc}
+	if tb != nil {
+		body["time"] = tb
+	}
+	writeJSON(w, e.status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+func writeHTML(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprint(w, body)
+}
