@@ -19,7 +19,7 @@ const (
 	DefaultMaxRetries     = 5
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxBodyBytes   = 8 << 20
-	DefaultBatchWindow    = 5 * time.Millisecond
+	DefaultBatchWindow    = 10 * time.Millisecond
 	// MaxBatchCommands is the portal's limit on commands in one batch call.
 	MaxBatchCommands = 50
 )

@@ -1,0 +1,49 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+var _ validator.String = durationValidator{}
+
+// durationValidator checks that a string is a Go duration within bounds.
+type durationValidator struct {
+	min, max time.Duration
+}
+
+func durationBetween(minimum, maximum time.Duration) durationValidator {
+	return durationValidator{min: minimum, max: maximum}
+}
+
+func (v durationValidator) Description(_ context.Context) string {
+	return fmt.Sprintf("value must be a duration such as \"30s\" between %s and %s", v.min, v.max)
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := parseDuration(req.ConfigValue.ValueString(), v.min, v.max); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", fmt.Sprintf("%s %s.", req.Path, err))
+	}
+}
+
+// parseDuration reads a Go duration and checks its bounds.
+func parseDuration(s string, minimum, maximum time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("must be a duration such as \"30s\", \"500ms\" or \"2m\", got %q", s)
+	}
+	if d < minimum || d > maximum {
+		return 0, fmt.Errorf("must be between %s and %s, got %s", minimum, maximum, d)
+	}
+	return d, nil
+}

@@ -1,0 +1,30 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/bitrix24"
+)
+
+// tflogLogger sends the client's log lines to Terraform's log. The client
+// masks secrets itself; maskSecrets adds tflog's own masking on top.
+type tflogLogger struct{}
+
+func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
+}
+
+func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Warn(ctx, msg, fields)
+}
+
+// maskSecrets makes tflog mask every secret the client knows, including
+// tokens it obtained by refresh, in messages and field values.
+func maskSecrets(ctx context.Context, r *bitrix24.Redactor) context.Context {
+	if secrets := r.Secrets(); len(secrets) > 0 {
+		ctx = tflog.MaskLogStrings(ctx, secrets...)
+	}
+	return ctx
+}
