@@ -192,4 +192,3 @@ func snippet(data []byte, r *Redactor) string {
 	}
 	return s
 }
-
