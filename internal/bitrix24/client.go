@@ -120,7 +120,10 @@ func New(cfg Config) (*Client, error) {
 		operating: map[string]float64{},
 	}
 	if c.http == nil {
-		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport := &http.Transport{Proxy: http.ProxyFromEnvironment}
+		if def, ok := http.DefaultTransport.(*http.Transport); ok {
+			transport = def.Clone()
+		}
 		transport.MaxIdleConnsPerHost = 16
 		c.http = &http.Client{
 			Transport: transport,

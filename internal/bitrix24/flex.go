@@ -29,7 +29,7 @@ func (v *Int64) UnmarshalJSON(b []byte) error {
 	var text string
 	switch b[0] {
 	case '"':
-		if err := json.Unmarshal(b, &text); err != nil {
+		if !decodes(b, &text) {
 			return nil
 		}
 		text = strings.TrimSpace(text)
@@ -58,7 +58,7 @@ type Float64 struct {
 func (v *Float64) UnmarshalJSON(b []byte) error {
 	*v = Float64{}
 	var raw any
-	if json.Unmarshal(b, &raw) != nil {
+	if !decodes(b, &raw) {
 		return nil
 	}
 	switch x := raw.(type) {
@@ -109,7 +109,7 @@ type Bool struct {
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	*v = Bool{}
 	var raw any
-	if json.Unmarshal(b, &raw) != nil {
+	if !decodes(b, &raw) {
 		return nil
 	}
 	switch x := raw.(type) {
@@ -169,12 +169,12 @@ func (v *List[T]) UnmarshalJSON(b []byte) error {
 	var items []json.RawMessage
 	switch b[0] {
 	case '[':
-		if json.Unmarshal(b, &items) != nil {
+		if !decodes(b, &items) {
 			return nil
 		}
 	case '{':
 		var m map[string]json.RawMessage
-		if json.Unmarshal(b, &m) != nil {
+		if !decodes(b, &m) {
 			return nil
 		}
 		keys := make([]string, 0, len(m))
@@ -221,4 +221,10 @@ func present(val any) bool {
 		return x.Valid
 	}
 	return true
+}
+
+// decodes reports whether b decodes into v. The flexible types treat a value
+// that does not decode as absent, not as an error.
+func decodes(b []byte, v any) bool {
+	return json.Unmarshal(b, v) == nil
 }
