@@ -1,0 +1,173 @@
+package provider
+
+import (
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+func TestDialogsDataSource_readsInOneBatch(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	var checks []statecheck.StateCheck
+	for name, want := range crmChatAttrs("chat1439") {
+		checks = append(checks, statecheck.ExpectKnownValue("data.bitrix24_dialogs.all", tfjsonpath.New("dialogs").AtMapKey("chat1439").AtMapKey(name), want))
+	}
+	checks = append(checks,
+		statecheck.ExpectKnownValue("data.bitrix24_dialogs.all", tfjsonpath.New("dialogs"), knownvalue.MapSizeExact(4)),
+		statecheck.ExpectKnownValue("data.bitrix24_dialogs.all", tfjsonpath.New("dialogs").AtMapKey("chat42").AtMapKey("name"), knownvalue.StringExact("Platform on-call")),
+		statecheck.ExpectKnownValue("data.bitrix24_dialogs.all", tfjsonpath.New("dialogs").AtMapKey("chat21191").AtMapKey("id"), knownvalue.Int64Exact(21191)),
+		statecheck.ExpectKnownValue("data.bitrix24_dialogs.all", tfjsonpath.New("dialogs").AtMapKey("5").AtMapKey("type"), knownvalue.StringExact("private")),
+		statecheck.ExpectKnownOutputValue("ids", knownvalue.MapExact(map[string]knownvalue.Check{
+			"chat1439": knownvalue.Int64Exact(1439), "chat42": knownvalue.Int64Exact(42), "chat21191": knownvalue.Int64Exact(21191), "5": knownvalue.Int64Exact(77),
+		})),
+	)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv) + `
+data "bitrix24_dialogs" "all" {
+  dialog_ids = ["chat1439", "chat42", "chat21191", "5"]
+}
+output "ids" {
+  value = { for id, d in data.bitrix24_dialogs.all.dialogs : id => d.id }
+}`,
+			ConfigStateChecks: checks,
+		}},
+	})
+	st := portal.Stats()
+	if st.Requests["im.dialog.get"] != 0 || st.Commands["im.dialog.get"] == 0 || st.Requests["batch"] == 0 {
+		t.Fatalf("the dialogs were not read through batch: %+v", st)
+	}
+	// Each Terraform command that refreshes reads once; every read is one
+	// batch call of four commands.
+	if st.Commands["im.dialog.get"] != 4*st.Requests["batch"] {
+		t.Fatalf("want 4 commands per batch call, got %d commands in %d calls", st.Commands["im.dialog.get"], st.Requests["batch"])
+	}
+}
+
+func TestDialogsDataSource_manyIDsTakeCeilNOver50Calls(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	portal.AddDialogs(fakeportal.GroupChats(120, 5000, 1)...)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv) + `
+data "bitrix24_dialogs" "many" {
+  dialog_ids = [for i in range(5000, 5120) : "chat${i}"]
+}`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.many", tfjsonpath.New("dialogs"), knownvalue.MapSizeExact(120)),
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.many", tfjsonpath.New("dialogs").AtMapKey("chat5119").AtMapKey("id"), knownvalue.Int64Exact(5119)),
+			},
+		}},
+	})
+	st := portal.Stats()
+	reads := st.Commands["im.dialog.get"] / 120
+	if reads == 0 || st.Requests["batch"] != 3*reads {
+		t.Fatalf("want 3 batch calls (50+50+20) per read of 120 ids, got %d calls for %d commands", st.Requests["batch"], st.Commands["im.dialog.get"])
+	}
+}
+
+func TestDialogsDataSource_oneDiagnosticPerFailingID(t *testing.T) {
+	t.Parallel()
+	_, srv := startPortal(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv) + `
+data "bitrix24_dialogs" "some" {
+  dialog_ids = ["chat42", "chat99", "chat123456"]
+}`,
+			ExpectError: errorRe(
+				`Cannot read Bitrix24 dialog "chat123456"`, "ACCESS_ERROR", "You don't have access to this chat",
+				`Cannot read Bitrix24 dialog "chat99"`, "ACCESS_ERROR", "You do not have access to the specified dialog", "must be a member",
+			),
+		}},
+	})
+}
+
+func TestDialogsDataSource_validation(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	for config, want := range map[string]string{
+		`dialog_ids = ["chat42", "general"]`: "must be chatN",
+		`dialog_ids = []`:                    "at least 1",
+	} {
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      webhookProvider(srv) + "data \"bitrix24_dialogs\" \"x\" {\n" + config + "\n}",
+				ExpectError: errorRe("dialog_ids", want),
+			}},
+		})
+	}
+	if n := portal.TotalRequests(); n != 0 {
+		t.Fatalf("invalid ids reached the portal: %d requests", n)
+	}
+}
+
+func TestDialogDataSource_coalescingOnAndOffGiveTheSameState(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, window    string
+		wantDialogGet   bool
+		wantBatchedRead bool
+	}{
+		{"off", `batch_window = "0s"`, true, false},
+		{"on", `batch_window = "200ms"`, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			portal, srv := startPortal(t)
+			var checks []statecheck.StateCheck
+			for name, want := range crmChatAttrs("chat1439") {
+				checks = append(checks, statecheck.ExpectKnownOutputValueAtPath("d", tfjsonpath.New("crm").AtMapKey(name), want))
+			}
+			checks = append(checks,
+				statecheck.ExpectKnownOutputValueAtPath("d", tfjsonpath.New("group").AtMapKey("id"), knownvalue.Int64Exact(42)),
+				statecheck.ExpectKnownOutputValueAtPath("d", tfjsonpath.New("old").AtMapKey("title"), knownvalue.StringExact("Mint Chat #3")),
+				statecheck.ExpectKnownOutputValueAtPath("d", tfjsonpath.New("dm").AtMapKey("id"), knownvalue.Int64Exact(77)),
+			)
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: webhookProvider(srv, tc.window) + `
+data "bitrix24_dialog" "d" {
+  count     = length(local.ids)
+  dialog_id = local.ids[count.index]
+}
+# terraform-plugin-testing's state shim rejects for_each addresses, so the
+# test uses count and names the results in an output.
+locals {
+  ids = ["chat1439", "chat42", "chat21191", "5"]
+}
+output "d" {
+  value = {
+    crm   = data.bitrix24_dialog.d[0]
+    group = data.bitrix24_dialog.d[1]
+    old   = data.bitrix24_dialog.d[2]
+    dm    = data.bitrix24_dialog.d[3]
+  }
+}`,
+					ConfigStateChecks: checks,
+				}},
+			})
+			st := portal.Stats()
+			if got := st.Requests["im.dialog.get"] > 0; got != tc.wantDialogGet {
+				t.Errorf("plain im.dialog.get calls: %d", st.Requests["im.dialog.get"])
+			}
+			if got := st.Requests["batch"] > 0; got != tc.wantBatchedRead {
+				t.Errorf("batch calls: %d", st.Requests["batch"])
+			}
+			if tc.wantBatchedRead && st.Requests["batch"] >= st.Commands["im.dialog.get"] {
+				t.Errorf("coalescing saved no requests: %d batch calls for %d reads", st.Requests["batch"], st.Commands["im.dialog.get"])
+			}
+		})
+	}
+}
