@@ -20,8 +20,14 @@ type LeakyBucket struct {
 }
 
 // NewLeakyBucket returns a bucket that drains rate requests per second and
-// holds burst.
+// holds burst. It keeps one place free when burst allows: the portal counts
+// a request when it arrives, which is later than when the client counted it,
+// so requests that travel slowly would otherwise overflow the portal's
+// bucket by one.
 func NewLeakyBucket(rate float64, burst int) *LeakyBucket {
+	if burst > 1 {
+		burst--
+	}
 	return &LeakyBucket{rate: rate, burst: float64(burst), now: time.Now}
 }
 
