@@ -6,16 +6,29 @@ import (
 	"time"
 )
 
-// batcher combines concurrent GetDialog calls into batch calls: the first
-// read waits up to window for others, and a full batch of 50 leaves at once.
+// batcher combines concurrent GetDialog calls into batch calls of up to 50.
+//
+// A batch leaves when it is full, or when no read has joined it for the
+// window (so a burst of reads that trickles in over several windows still
+// shares one call), and at the latest after maxWaitWindows windows. While
+// the rate limiter would make the call wait anyway, the batch stays open and
+// keeps collecting reads: under the portal's limit every request carries as
+// many reads as there are.
 type batcher struct {
 	client *Client
 	window time.Duration
+	now    func() time.Time
 
 	mu      sync.Mutex
 	pending []*pendingRead
-	gen     uint64 // which window the timer belongs to
+	first   time.Time // when the oldest pending read joined
+	last    time.Time // when the newest pending read joined
+	gen     uint64    // which batch the timer belongs to
 }
+
+// maxWaitWindows caps how long reads wait for others to join: the window
+// restarts with each new read, up to this many windows in all.
+const maxWaitWindows = 5
 
 type pendingRead struct {
 	ctx    context.Context
@@ -26,21 +39,23 @@ type pendingRead struct {
 }
 
 func newBatcher(c *Client, window time.Duration) *batcher {
-	return &batcher{client: c, window: window}
+	return &batcher{client: c, window: window, now: time.Now}
 }
 
 func (b *batcher) get(ctx context.Context, id string) (*Dialog, error) {
 	p := &pendingRead{ctx: ctx, id: id, done: make(chan struct{})}
 	b.mu.Lock()
+	now := b.now()
 	b.pending = append(b.pending, p)
+	b.last = now
 	switch {
 	case b.distinct() >= MaxBatchCommands:
 		reads := b.take()
 		b.mu.Unlock()
 		go b.flush(reads)
 	case len(b.pending) == 1:
-		gen := b.gen
-		time.AfterFunc(b.window, func() { b.onWindow(gen) })
+		b.first = now
+		b.schedule(b.window)
 		b.mu.Unlock()
 	default:
 		b.mu.Unlock()
@@ -53,6 +68,36 @@ func (b *batcher) get(ctx context.Context, id string) (*Dialog, error) {
 	}
 }
 
+// schedule checks the batch again after d; the caller holds mu.
+func (b *batcher) schedule(d time.Duration) {
+	gen := b.gen
+	time.AfterFunc(d, func() { b.check(gen) })
+}
+
+// check sends the batch, or waits longer when reads are still joining or
+// the rate limiter would hold the call anyway.
+func (b *batcher) check(gen uint64) {
+	b.mu.Lock()
+	if gen != b.gen || len(b.pending) == 0 {
+		b.mu.Unlock()
+		return
+	}
+	now := b.now()
+	if quiet := now.Sub(b.last); quiet < b.window && now.Sub(b.first) < maxWaitWindows*b.window {
+		b.schedule(b.window - quiet)
+		b.mu.Unlock()
+		return
+	}
+	if wait := b.client.limiter.Delay(); wait > 0 {
+		b.schedule(wait)
+		b.mu.Unlock()
+		return
+	}
+	reads := b.take()
+	b.mu.Unlock()
+	b.flush(reads)
+}
+
 // distinct counts the different dialog ids waiting; the caller holds mu.
 func (b *batcher) distinct() int {
 	seen := make(map[string]struct{}, len(b.pending))
@@ -62,23 +107,12 @@ func (b *batcher) distinct() int {
 	return len(seen)
 }
 
-// take empties the queue and starts a new window; the caller holds mu.
+// take empties the queue and retires its timer; the caller holds mu.
 func (b *batcher) take() []*pendingRead {
 	reads := b.pending
 	b.pending = nil
 	b.gen++
 	return reads
-}
-
-func (b *batcher) onWindow(gen uint64) {
-	b.mu.Lock()
-	if gen != b.gen || len(b.pending) == 0 {
-		b.mu.Unlock()
-		return
-	}
-	reads := b.take()
-	b.mu.Unlock()
-	b.flush(reads)
 }
 
 // flush sends one call for reads and hands each read its own answer. The

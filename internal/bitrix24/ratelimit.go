@@ -51,6 +51,23 @@ func (b *LeakyBucket) Reserve() time.Duration {
 	return time.Duration((b.level - b.burst) / b.rate * float64(time.Second))
 }
 
+// Delay says how long a request sent now would wait, without booking it.
+func (b *LeakyBucket) Delay() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	level := b.level
+	if !b.last.IsZero() {
+		level -= b.now().Sub(b.last).Seconds() * b.rate
+		if level < 0 {
+			level = 0
+		}
+	}
+	if level+1 <= b.burst {
+		return 0
+	}
+	return time.Duration((level + 1 - b.burst) / b.rate * float64(time.Second))
+}
+
 // cancel gives back a reservation that was not used.
 func (b *LeakyBucket) cancel() {
 	b.mu.Lock()

@@ -133,3 +133,25 @@ func randomToken() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Secrets returns every credential the portal knows: webhook codes, access
+// tokens (including those it issued), refresh tokens and client secrets,
+// so that tests can search output for them.
+func (p *Portal) Secrets() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, w := range p.fixtures.Webhooks {
+		out = append(out, w.Code)
+	}
+	for _, t := range p.fixtures.Tokens {
+		out = append(out, t.AccessToken)
+	}
+	for _, c := range p.fixtures.OAuthClients {
+		out = append(out, c.ClientSecret)
+		for _, r := range c.RefreshTokens {
+			out = append(out, r.RefreshToken)
+		}
+	}
+	return out
+}

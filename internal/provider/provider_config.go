@@ -200,11 +200,11 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 	switch {
 	case len(present) == 0:
 		if s["refresh_token"].set() || s["client_id"].set() || s["client_secret"].set() {
-			diags.AddAttributeError(path.Root("access_token"), "Missing Bitrix24 access token",
+			addSettingError(&diags, path.Root("access_token"), "Missing Bitrix24 access token",
 				"refresh_token, client_id and client_secret only refresh an access token; set access_token (or "+envAccessToken+") too.\n\n"+authHelp)
 			return bitrix24.Auth{}, diags
 		}
-		diags.AddAttributeError(path.Root("webhook_url"), "Missing Bitrix24 credentials",
+		addSettingError(&diags, path.Root("webhook_url"), "Missing Bitrix24 credentials",
 			"No credentials are set in the provider configuration or in BITRIX24_* environment variables.\n\n"+authHelp)
 		return bitrix24.Auth{}, diags
 	case len(present) > 1:
@@ -212,7 +212,7 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 		for _, f := range firstOf {
 			names = append(names, f.source())
 		}
-		diags.AddAttributeError(firstOf[1].path(), "Conflicting Bitrix24 credentials",
+		addSettingError(&diags, firstOf[1].path(), "Conflicting Bitrix24 credentials",
 			"More than one way to authenticate is set: "+strings.Join(names, " and ")+". Remove all but one.\n\n"+authHelp)
 		return bitrix24.Auth{}, diags
 	}
@@ -222,7 +222,7 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 	if portal.set() {
 		base, err := bitrix24.ParsePortalURL(portal.value, false)
 		if err != nil {
-			diags.AddAttributeError(portal.path(), "Invalid Bitrix24 portal URL",
+			addSettingError(&diags, portal.path(), "Invalid Bitrix24 portal URL",
 				fmt.Sprintf("The value of %s is not a portal URL: %s. Use the portal's address, for example https://example.bitrix24.com.", portal.source(), err))
 			return bitrix24.Auth{}, diags
 		}
@@ -232,7 +232,7 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 		if portalBase != "" {
 			return true
 		}
-		diags.AddAttributeError(path.Root("portal_url"), "Missing Bitrix24 portal URL",
+		addSettingError(&diags, path.Root("portal_url"), "Missing Bitrix24 portal URL",
 			fmt.Sprintf("%s needs portal_url (or the %s environment variable), for example https://example.bitrix24.com.", mode, envPortalURL))
 		return false
 	}
@@ -242,12 +242,12 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 		w := s["webhook_url"]
 		hook, err := bitrix24.ParseWebhookURL(w.value)
 		if err != nil {
-			diags.AddAttributeError(w.path(), "Invalid Bitrix24 webhook URL",
+			addSettingError(&diags, w.path(), "Invalid Bitrix24 webhook URL",
 				fmt.Sprintf("The value of %s is not an inbound webhook URL: %s. Copy the URL Bitrix24 shows for the webhook, https://PORTAL/rest/USER_ID/CODE/.", w.source(), err))
 			return bitrix24.Auth{}, diags
 		}
 		if portal.fromConfig && portalBase != "" && !strings.EqualFold(portalBase, hook.PortalURL) {
-			diags.AddAttributeError(portal.path(), "Conflicting Bitrix24 portal URL",
+			addSettingError(&diags, portal.path(), "Conflicting Bitrix24 portal URL",
 				fmt.Sprintf("portal_url is %s but webhook_url points at %s. Remove portal_url: webhook_url already names the portal.", portalBase, hook.PortalURL))
 			return bitrix24.Auth{}, diags
 		}
@@ -256,7 +256,7 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 		uid, code := s["user_id"], s["webhook_code"]
 		for _, missing := range []setting{uid, code} {
 			if !missing.set() {
-				diags.AddAttributeError(missing.path(), "Missing Bitrix24 "+missing.attr,
+				addSettingError(&diags, missing.path(), "Missing Bitrix24 "+missing.attr,
 					fmt.Sprintf("user_id and webhook_code go together; set %s in the provider configuration or the %s environment variable.", missing.attr, missing.env))
 			}
 		}
@@ -265,12 +265,12 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 		}
 		id, err := strconv.ParseInt(uid.value, 10, 64)
 		if err != nil || id <= 0 {
-			diags.AddAttributeError(uid.path(), "Invalid Bitrix24 user_id",
+			addSettingError(&diags, uid.path(), "Invalid Bitrix24 user_id",
 				fmt.Sprintf("The value of %s must be a positive whole number, the number after /rest/ in the webhook URL; got %q.", uid.source(), uid.value))
 			return bitrix24.Auth{}, diags
 		}
 		if !webhookCodeOK(code.value) {
-			diags.AddAttributeError(code.path(), "Invalid Bitrix24 webhook_code",
+			addSettingError(&diags, code.path(), "Invalid Bitrix24 webhook_code",
 				fmt.Sprintf("The value of %s must be the webhook's code: letters, digits, '-' and '_' only, the last part of the webhook URL.", code.source()))
 			return bitrix24.Auth{}, diags
 		}
@@ -296,14 +296,14 @@ func resolveAuth(s map[string]setting) (bitrix24.Auth, diag.Diagnostics) {
 			}
 		}
 		if len(set) > 0 && len(unset) > 0 {
-			diags.AddAttributeError(path.Root(strings.SplitN(unset[0], " ", 2)[0]), "Incomplete Bitrix24 OAuth refresh settings",
+			addSettingError(&diags, path.Root(strings.SplitN(unset[0], " ", 2)[0]), "Incomplete Bitrix24 OAuth refresh settings",
 				fmt.Sprintf("Refreshing the access token needs refresh_token, client_id and client_secret together; %s set, but not %s.",
 					strings.Join(set, ", "), strings.Join(unset, ", ")))
 			return bitrix24.Auth{}, diags
 		}
 		if u := s["oauth_url"]; u.set() {
 			if _, err := bitrix24.ParsePortalURL(u.value, true); err != nil {
-				diags.AddAttributeError(u.path(), "Invalid Bitrix24 OAuth URL",
+				addSettingError(&diags, u.path(), "Invalid Bitrix24 OAuth URL",
 					fmt.Sprintf("The value of %s is not a URL: %s. The default is %s.", u.source(), err, bitrix24.DefaultOAuthTokenURL))
 				return bitrix24.Auth{}, diags
 			}
@@ -328,7 +328,7 @@ func resolveTuning(s map[string]setting) (bitrix24.Config, diag.Diagnostics) {
 		BatchWindow:    bitrix24.DefaultBatchWindow,
 	}
 	bad := func(st setting, want string) {
-		diags.AddAttributeError(st.path(), "Invalid Bitrix24 "+st.attr,
+		addSettingError(&diags, st.path(), "Invalid Bitrix24 "+st.attr,
 			fmt.Sprintf("The value of %s must be %s; got %q.", st.source(), want, st.value))
 	}
 	if st := s["rate_limit"]; st.set() {
@@ -367,4 +367,20 @@ func resolveTuning(s map[string]setting) (bitrix24.Config, diag.Diagnostics) {
 		}
 	}
 	return cfg, diags
+}
+
+// sensitiveSettings hold secrets. Terraform prints the configuration line an
+// attribute error points at, literal and all, so errors about these
+// settings point at the provider block instead.
+var sensitiveSettings = map[string]bool{
+	"webhook_url": true, "webhook_code": true, "access_token": true, "refresh_token": true, "client_secret": true,
+}
+
+func addSettingError(diags *diag.Diagnostics, p path.Path, summary, detail string) {
+	name := p.String()
+	if sensitiveSettings[name] {
+		diags.AddError(summary, detail+"\n\n(Setting: "+name+". The configuration line is not shown because it holds a secret.)")
+		return
+	}
+	diags.AddAttributeError(p, summary, detail)
 }

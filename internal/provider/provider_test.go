@@ -39,7 +39,11 @@ func TestMain(m *testing.M) {
 		}
 		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", strings.TrimSpace(string(out)))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if providerDir != "" {
+		_ = os.RemoveAll(providerDir)
+	}
+	os.Exit(code)
 }
 
 // startPortal serves the demo portal for one test.

@@ -1,0 +1,66 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+// TestPlan120DialogsUnderTheLeakyBucket plans 120 bitrix24_dialog reads
+// (for_each) against a portal with a standard plan's leaky bucket (burst 50,
+// then 2 per second). No read may fail, and the portal must never have to
+// answer QUERY_LIMIT_EXCEEDED: the provider paces itself.
+func TestPlan120DialogsUnderTheLeakyBucket(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, window string
+		maxRequests  int
+		bound        time.Duration
+	}{
+		// 120 requests: 49 at once, then 2 per second.
+		{"one request per read", `batch_window = "0s"`, 120, 90 * time.Second},
+		{"coalesced into batch calls", "", 24, 30 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			portal, srv := startPortal(t)
+			portal.AddDialogs(fakeportal.GroupChats(120, 10000, 1)...)
+			portal.SetFaults(fakeportal.Faults{RateLimit: 2, RateBurst: 50})
+			config := providerRequirement + webhookProvider(srv, tc.window) + `
+data "bitrix24_dialog" "many" {
+  for_each  = toset([for i in range(10000, 10120) : "chat${i}"])
+  dialog_id = each.value
+}
+output "ids" {
+  value = sum([for d in data.bitrix24_dialog.many : d.id])
+}
+`
+			res := runPlan(t, config, nil)
+			if res.err != nil {
+				t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
+			}
+			// sum(10000..10119) proves every read came back with its own id.
+			if want := fmt.Sprintf("ids = %d", 120*10000+119*120/2); !strings.Contains(res.output, want) {
+				t.Fatalf("the output lacks %q:\n%s", want, tail(res.output))
+			}
+			st := portal.Stats()
+			if n := st.Errors["QUERY_LIMIT_EXCEEDED"]; n != 0 {
+				t.Fatalf("the portal answered QUERY_LIMIT_EXCEEDED %d times", n)
+			}
+			if len(st.Errors) != 0 {
+				t.Fatalf("the portal answered errors: %v", st.Errors)
+			}
+			total := st.Requests["im.dialog.get"] + st.Requests["batch"]
+			if total > tc.maxRequests || st.Commands["im.dialog.get"]+st.Requests["im.dialog.get"] != 120 {
+				t.Fatalf("want 120 reads in at most %d requests, got %+v", tc.maxRequests, st)
+			}
+			if res.took > tc.bound {
+				t.Errorf("the plan took %s, more than %s", res.took, tc.bound)
+			}
+			t.Logf("120 dialogs, %s: %d HTTP requests, %s, requests by method %v", tc.name, total, res.took.Round(10*time.Millisecond), st.Requests)
+		})
+	}
+}
