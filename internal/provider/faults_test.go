@@ -80,13 +80,13 @@ func faultCases() []faultCase {
 	ok := []string{"Read complete", "id = 42"}
 	return []faultCase{
 		{name: "500 INTERNAL_SERVER_ERROR twice", faults: fakeportal.Faults{FailNext: 2, FailStatus: 500}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second,
-			check: requests("im.dialog.get", 3)},
+			check: dialogGets(3)},
 		{name: "502 without code once", faults: fakeportal.Faults{FailNext: 1, FailStatus: 502}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "503 without code twice", faults: fakeportal.Faults{FailNext: 2, FailStatus: 503}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "504 without code once", faults: fakeportal.Faults{FailNext: 1, FailStatus: 504}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "500 on every request", faults: fakeportal.Faults{FailNext: 1000, FailStatus: 500}, provider: hookBody("max_retries = 2"),
 			want: []string{`Cannot read Bitrix24 dialog "chat42"`, "HTTP 500", "INTERNAL_SERVER_ERROR", "after 3 attempts", "Run Terraform again"}, bound: 20 * time.Second,
-			check: requests("im.dialog.get", 3)},
+			check: dialogGets(3)},
 		{name: "HTML maintenance page twice", faults: fakeportal.Faults{HTMLNext: 2}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "HTML maintenance page on every request", faults: fakeportal.Faults{HTMLNext: 1000}, provider: hookBody("max_retries = 1"),
 			want: []string{`dialog "chat42"`, "HTTP 503", "text/html", "HTML page", "after 2 attempts", "Maintenance", "portal_url"}, bound: 20 * time.Second},
@@ -114,7 +114,7 @@ output "id" {
 			}},
 		{name: "OVERLOAD_LIMIT", faults: fakeportal.Faults{OverloadNext: 1}, provider: hookBody(),
 			want: []string{`dialog "chat42"`, "HTTP 503", "OVERLOAD_LIMIT", "REST API is blocked due to overload", "Retrying does not help"}, bound: 10 * time.Second,
-			check: requests("im.dialog.get", 1)},
+			check: dialogGets(1)},
 		{name: "OPERATION_TIME_LIMIT, unblocks in 2s", faults: fakeportal.Faults{OperatingLimit: 0.01, OperatingCost: 0.01, OperatingWindow: 2 * time.Second},
 			provider: hookBody(), reads: twoSequentialReads, wantOK: true, want: ok, bound: 20 * time.Second,
 			check: func(t *testing.T, p *fakeportal.Portal) {
@@ -158,7 +158,7 @@ output "id" {
 			},
 			wantOK: true, want: ok, bound: 10 * time.Second},
 		{name: "invalid dialog_id", provider: hookBody(), reads: `data "bitrix24_dialog" "x" { dialog_id = "general" }`,
-			want: []string{"dialog_id", "must be chatN"}, bound: 10 * time.Second, check: requests("im.dialog.get", 0)},
+			want: []string{"dialog_id", "must be chatN"}, bound: 10 * time.Second, check: dialogGets(0)},
 		{name: "malformed webhook URL", provider: func(string) string {
 			return `webhook_url = "https://example.bitrix24.com/rest/1/` + wrongWebhookCode + `/im.dialog.get"`
 		},
@@ -169,10 +169,10 @@ output "id" {
 	}
 }
 
-func requests(method string, want int) func(*testing.T, *fakeportal.Portal) {
+func dialogGets(want int) func(*testing.T, *fakeportal.Portal) {
 	return func(t *testing.T, p *fakeportal.Portal) {
-		if got := p.Requests(method); got != want {
-			t.Errorf("the portal received %d %s requests, want %d", got, method, want)
+		if got := p.Requests("im.dialog.get"); got != want {
+			t.Errorf("the portal received %d im.dialog.get requests, want %d", got, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,8 +28,8 @@ var (
 func providerBinaryDir(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		providerDir, buildErr = os.MkdirTemp("", "tf-bitrix24-provider-")
-		if buildErr != nil {
+		if providerDir == "" {
+			buildErr = errors.New("TestMain made no directory for the provider binary")
 			return
 		}
 		root, _ := filepath.Abs("../..")

@@ -39,6 +39,12 @@ func TestMain(m *testing.M) {
 		}
 		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", strings.TrimSpace(string(out)))
 	}
+	dir, err := os.MkdirTemp("", "tf-bitrix24-provider-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cannot make a directory for the provider binary: %v\n", err)
+		os.Exit(1)
+	}
+	providerDir = dir
 	code := m.Run()
 	if providerDir != "" {
 		_ = os.RemoveAll(providerDir)
