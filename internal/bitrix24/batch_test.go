@@ -127,8 +127,10 @@ func TestCoalescing(t *testing.T) {
 		t.Fatalf("duplicate read got %+v", dup)
 	}
 	st := portal.Stats()
-	if st.Requests["batch"] != 3 || st.Requests[MethodDialogGet] != 0 || st.Commands[MethodDialogGet] != 120 {
-		t.Fatalf("want 120 reads in 3 batch calls: %+v", st)
+	// 50 + 50 + 20 when the reads arrive together; a slow machine may
+	// split one batch.
+	if st.Requests["batch"] < 3 || st.Requests["batch"] > 4 || st.Requests[MethodDialogGet] != 0 || st.Commands[MethodDialogGet] != 120 {
+		t.Fatalf("want 120 reads in 3 or 4 batch calls: %+v", st)
 	}
 }
 
