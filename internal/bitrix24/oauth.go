@@ -3,7 +3,6 @@ package bitrix24
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -110,10 +109,4 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	}
 	c.debug(ctx, "Bitrix24 access token refreshed", nil)
 	return nil
-}
-
-// IsOAuthError reports whether err is a failed token refresh.
-func IsOAuthError(err error) bool {
-	var o *OAuthError
-	return errors.As(err, &o)
 }

@@ -91,10 +91,8 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 			Reason: fmt.Sprintf("the answer is larger than the limit of %d bytes", c.cfg.MaxBodyBytes), Snippet: snippet(data, c.redactor)}
 	}
 	result, tb, err := c.parseAnswer(method, resp, data)
-	if err != nil {
-		if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && c.oauth != nil && HasCode(err, CodeExpiredToken) {
-			c.oauth.markExpired(token)
-		}
+	if c.oauth != nil && HasCode(err, CodeExpiredToken) {
+		c.oauth.markExpired(token)
 	}
 	return result, tb, err
 }
