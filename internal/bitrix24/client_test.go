@@ -266,22 +266,7 @@ func TestClientRateLimitKeepsThePortalUnderItsLimit(t *testing.T) {
 	// that reach the portal up to 200 ms late.
 	portal, srv := newPortal(t, fakeportal.Faults{RateLimit: 5, RateBurst: 5})
 	c, _ := webhookClient(t, srv, func(c *Config) { c.RateLimit = 5; c.RateLimitBurst = 5; c.MaxRetries = 0 })
-	var wg sync.WaitGroup
-	errs := make(chan error, 12)
-	for i := 0; i < 12; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := c.GetDialog(context.Background(), "chat42"); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("read failed: %v", err)
-	}
+	readConcurrently(t, c, 12, "chat42")
 	if n := portal.ErrorCount(CodeQueryLimitExceeded); n != 0 {
 		t.Fatalf("the portal answered QUERY_LIMIT_EXCEEDED %d times", n)
 	}

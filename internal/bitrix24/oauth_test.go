@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,22 +43,7 @@ func oauthClient(t *testing.T, url string, mod func(*OAuth)) (*Client, *recordin
 func TestOAuth_refreshOnceForConcurrentReads(t *testing.T) {
 	portal, url := oauthPortal(t)
 	c, log := oauthClient(t, url, nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, 20)
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := c.GetDialog(context.Background(), "chat42"); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("read failed: %v", err)
-	}
+	readConcurrently(t, c, 20, "chat42")
 	if n := portal.Stats().TokenRefreshes; n != 1 {
 		t.Fatalf("want one shared refresh, got %d", n)
 	}

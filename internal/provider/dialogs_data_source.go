@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -66,16 +65,7 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 }
 
 func (d *dialogsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Data Source Configure Type",
-			fmt.Sprintf("Expected *provider.providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	d.data = data
+	d.data = dataSourceProviderData(req, resp)
 }
 
 func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -13,11 +13,20 @@ import (
 type tflogLogger struct{}
 
 func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Debug(ctx, msg, fields)
+	tflog.Debug(ownFields(ctx), msg, fields)
 }
 
 func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Warn(ctx, msg, fields)
+	tflog.Warn(ownFields(ctx), msg, fields)
+}
+
+// ownFields gives one log line its own copy of the context's logger
+// options. tflog applies masks by rewriting the context's field map in
+// place, so goroutines that log with one context (the client's concurrent
+// batch calls) would otherwise write one map at once and crash the
+// provider with "concurrent map writes".
+func ownFields(ctx context.Context) context.Context {
+	return tflog.SetField(ctx, "component", "bitrix24_client")
 }
 
 // maskSecrets makes tflog mask every secret the client knows, including

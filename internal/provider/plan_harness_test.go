@@ -33,7 +33,9 @@ func providerBinaryDir(t *testing.T) string {
 			return
 		}
 		root, _ := filepath.Abs("../..")
-		cmd := exec.Command("go", "build", "-o", filepath.Join(providerDir, "terraform-provider-bitrix24"), ".")
+		// With the race detector: these plans run the provider's
+		// concurrent paths for real.
+		cmd := exec.Command("go", "build", "-race", "-o", filepath.Join(providerDir, "terraform-provider-bitrix24"), ".")
 		cmd.Dir = root
 		buildOutput, buildErr = cmd.CombinedOutput()
 	})
@@ -88,7 +90,11 @@ func runPlan(t *testing.T, config string, env map[string]string) planResult {
 	cmd.Stderr = &out
 	start := time.Now()
 	err := cmd.Run()
-	return planResult{output: out.String(), err: err, took: time.Since(start)}
+	res := planResult{output: out.String(), err: err, took: time.Since(start)}
+	if strings.Contains(res.output, "DATA RACE") || strings.Contains(res.output, "plugin crashed") {
+		t.Fatalf("the provider crashed or raced:\n%s", res.output)
+	}
+	return res
 }
 
 const providerRequirement = `

@@ -64,3 +64,37 @@ output "ids" {
 		})
 	}
 }
+
+// TestPlanManyDialogsWithLogging reads 300 dialogs in one bitrix24_dialogs
+// (six batch calls, four at a time) and 60 bitrix24_dialog with a
+// race-detecting provider binary: concurrent calls log with one
+// context, which once crashed the provider inside tflog's masking.
+func TestPlanManyDialogsWithLogging(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	portal.AddDialogs(fakeportal.GroupChats(300, 20000, 1)...)
+	config := providerRequirement + webhookProvider(srv) + `
+data "bitrix24_dialogs" "all" {
+  dialog_ids = [for i in range(20000, 20300) : "chat${i}"]
+}
+data "bitrix24_dialog" "each" {
+  for_each  = toset([for i in range(20000, 20060) : "chat${i}"])
+  dialog_id = each.value
+}
+output "sums" {
+  value = [sum([for d in data.bitrix24_dialogs.all.dialogs : d.id]), sum([for d in data.bitrix24_dialog.each : d.id])]
+}
+`
+	// The provider logs (and masks) whatever TF_LOG says: Terraform filters.
+	res := runPlan(t, config, nil)
+	if res.err != nil {
+		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
+	}
+	wantPlural, wantEach := 300*20000+299*300/2, 60*20000+59*60/2
+	if want := fmt.Sprintf("%d,\n      + %d,", wantPlural, wantEach); !strings.Contains(res.output, want) {
+		t.Fatalf("the output lacks the sums %d and %d:\n%s", wantPlural, wantEach, tail(res.output))
+	}
+	if n := portal.Requests("batch"); n < 6 {
+		t.Fatalf("want at least 6 batch calls, got %d", n)
+	}
+}
