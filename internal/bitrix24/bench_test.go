@@ -31,7 +31,7 @@ func BenchmarkDecodeDialog(b *testing.B) {
 // with no limits: the client's own cost per dialog, in 20 batch calls.
 func BenchmarkGetDialogs(b *testing.B) {
 	p := fakeportal.New(fakeportal.DefaultFixtures())
-	p.AddDialogs(fakeportal.GroupChats(1000, 1, 1)...)
+	p.AddDialogs(fakeportal.GroupChats(1000, 100000, 1)...)
 	srv := p.Start()
 	defer srv.Close()
 	hook, _ := ParseWebhookURL(srv.URL + "/rest/1/demowebhookcode1/")
@@ -41,7 +41,7 @@ func BenchmarkGetDialogs(b *testing.B) {
 	}
 	ids := make([]string, 1000)
 	for i := range ids {
-		ids[i] = fmt.Sprint("chat", i+1)
+		ids[i] = fmt.Sprint("chat", 100000+i)
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -129,8 +129,10 @@ func (p *bitrix24Provider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"batch_window": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "How long a `bitrix24_dialog` read waits for others to join one `batch` call of up to 50 reads, as a Go duration. " +
-					"Default `10ms`; `0s` sends every read on its own. Environment variable `" + envBatchWindow + "`.",
+				MarkdownDescription: "`bitrix24_dialog` reads that run at the same time share `batch` calls of up to 50 reads. A batch leaves once no " +
+					"read has joined it for this long (at most 5 windows), or later while another batch is in flight or the rate limit would hold it " +
+					"anyway (at most 20 windows after the batch in flight is answered). A Go duration; default `10ms`; `0s` sends every read on its own. " +
+					"Environment variable `" + envBatchWindow + "`.",
 				Validators: []validator.String{durationBetween(0, time.Second)},
 			},
 		},
