@@ -128,9 +128,11 @@ func TestCoalescing(t *testing.T) {
 	}
 	st := portal.Stats()
 	// 50 + 50 + 20 when the reads arrive together; a slow machine may
-	// split one batch.
-	if st.Requests["batch"] < 3 || st.Requests["batch"] > 4 || st.Requests[MethodDialogGet] != 0 || st.Commands[MethodDialogGet] != 120 {
-		t.Fatalf("want 120 reads in 3 or 4 batch calls: %+v", st)
+	// split one batch. The duplicate read shares a command when it lands in
+	// the same batch as the first read of chat7000 (121 otherwise).
+	cmds := st.Commands[MethodDialogGet]
+	if st.Requests["batch"] < 3 || st.Requests["batch"] > 4 || st.Requests[MethodDialogGet] != 0 || cmds < 120 || cmds > 121 {
+		t.Fatalf("want 121 reads in 3 or 4 batch calls of 120 or 121 commands: %+v", st)
 	}
 }
 

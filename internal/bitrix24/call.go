@@ -115,7 +115,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// noteTime remembers the operating-time figures of the last answer.
+// noteTime remembers when the method unblocks, from the last answer.
 func (c *Client) noteTime(method string, tb *TimeBlock) {
 	if tb == nil {
 		return
@@ -124,9 +124,6 @@ func (c *Client) noteTime(method string, tb *TimeBlock) {
 	defer c.mu.Unlock()
 	if tb.OperatingResetAt.Valid {
 		c.resetAt[method] = time.Unix(tb.OperatingResetAt.Value, 0)
-	}
-	if tb.Operating.Valid {
-		c.operating[method] = tb.Operating.Value
 	}
 }
 
@@ -152,7 +149,7 @@ func (c *Client) canWaitOperating(ctx context.Context, method string) bool {
 		return false
 	}
 	c.mu.Lock()
-	c.operating[method] = -1 // Blocked until reset.
+	c.blocked[method] = true
 	c.mu.Unlock()
 	return true
 }
@@ -160,7 +157,7 @@ func (c *Client) canWaitOperating(ctx context.Context, method string) bool {
 // waitOperating sleeps until a blocked method unblocks.
 func (c *Client) waitOperating(ctx context.Context, method string) error {
 	c.mu.Lock()
-	blocked := c.operating[method] < 0
+	blocked := c.blocked[method]
 	reset := c.resetAt[method]
 	c.mu.Unlock()
 	if !blocked {
@@ -175,9 +172,7 @@ func (c *Client) waitOperating(ctx context.Context, method string) error {
 		}
 	}
 	c.mu.Lock()
-	if c.operating[method] < 0 {
-		c.operating[method] = 0
-	}
+	delete(c.blocked, method)
 	c.mu.Unlock()
 	return nil
 }

@@ -74,9 +74,9 @@ type Client struct {
 	oauth    *tokenSource
 	batcher  *batcher
 
-	mu        sync.Mutex
-	resetAt   map[string]time.Time // method -> operating_reset_at
-	operating map[string]float64   // method -> operating seconds
+	mu      sync.Mutex
+	resetAt map[string]time.Time // method -> last known operating_reset_at
+	blocked map[string]bool      // methods blocked by OPERATION_TIME_LIMIT until resetAt
 }
 
 // New returns a client for cfg.
@@ -112,12 +112,12 @@ func New(cfg Config) (*Client, error) {
 		cfg.UserAgent = "terraform-provider-bitrix24"
 	}
 	c := &Client{
-		cfg:       cfg,
-		http:      cfg.HTTPClient,
-		redactor:  NewRedactor(cfg.Auth.Secrets()...),
-		limiter:   NewLeakyBucket(cfg.RateLimit, cfg.RateLimitBurst),
-		resetAt:   map[string]time.Time{},
-		operating: map[string]float64{},
+		cfg:      cfg,
+		http:     cfg.HTTPClient,
+		redactor: NewRedactor(cfg.Auth.Secrets()...),
+		limiter:  NewLeakyBucket(cfg.RateLimit, cfg.RateLimitBurst),
+		resetAt:  map[string]time.Time{},
+		blocked:  map[string]bool{},
 	}
 	if c.http == nil {
 		transport := &http.Transport{Proxy: http.ProxyFromEnvironment}

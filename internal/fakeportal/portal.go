@@ -51,8 +51,8 @@ func New(f Fixtures) *Portal {
 }
 
 // Start serves the portal on a loopback port until the returned server is
-// closed. Close the server before the portal's hanging requests are released
-// by Close.
+// closed. Call the portal's Close first: the server's Close waits for
+// requests that the Hang fault holds.
 func (p *Portal) Start() *httptest.Server {
 	return httptest.NewServer(p)
 }
