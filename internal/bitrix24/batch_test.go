@@ -177,3 +177,14 @@ func TestCoalescing_busyCommandIsReadAgainAlone(t *testing.T) {
 		t.Fatalf("the busy command was not read again: %v", calls)
 	}
 }
+
+func TestCoalescing_sameDialogReadOnce(t *testing.T) {
+	portal, srv := newPortal(t, fakeportal.Faults{})
+	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 200 * time.Millisecond })
+	readConcurrently(t, c, 5, "chat42")
+	// Five reads of one dialog within one window: one command, sent as a
+	// plain call because the batch holds a single dialog.
+	if st := portal.Stats(); st.Requests[MethodDialogGet] != 1 || st.Requests["batch"] != 0 {
+		t.Fatalf("want one im.dialog.get for five reads of one dialog: %+v", st)
+	}
+}
