@@ -110,11 +110,6 @@ type OAuth struct {
 // name for refreshing an access token.
 const DefaultOAuthTokenURL = "https://oauth.bitrix24.tech/oauth/token/"
 
-// CanRefresh reports whether the token can be refreshed.
-func (o *OAuth) CanRefresh() bool {
-	return o != nil && o.RefreshToken != "" && o.ClientID != "" && o.ClientSecret != ""
-}
-
 // Secrets returns every secret the auth holds, for masking.
 func (a Auth) Secrets() []string {
 	var out []string

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"sync"
 )
 
 // MethodBatch is the REST method that runs up to 50 commands in one request.
@@ -34,7 +33,7 @@ type batchAnswer struct {
 // CallBatch runs up to MaxBatchCommands commands in one batch call with
 // halt=0, and returns each command's result or error in order. The call as a
 // whole is retried like any other; an error for one command is returned in
-// its BatchResult.
+// its BatchResult. RunCommands also retries the commands that failed.
 func (c *Client) CallBatch(ctx context.Context, cmds []BatchCommand) ([]BatchResult, error) {
 	if len(cmds) == 0 {
 		return nil, nil
@@ -112,85 +111,79 @@ func jsonMap(raw json.RawMessage) map[string]json.RawMessage {
 	return nil
 }
 
-// GetDialogs reads many dialogs in ceil(N/50) batch calls, up to four at a
-// time. It returns a dialog or an error for every id; err is set only when
-// ctx ended.
-func (c *Client) GetDialogs(ctx context.Context, ids []string) (map[string]*Dialog, map[string]error, error) {
-	dialogs := make(map[string]*Dialog, len(ids))
-	failed := map[string]error{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for start := 0; start < len(ids); start += MaxBatchCommands {
-		chunk := ids[start:min(start+MaxBatchCommands, len(ids))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return
-			}
-			got := c.readDialogs(ctx, chunk)
-			mu.Lock()
-			defer mu.Unlock()
-			for i, id := range chunk {
-				if got[i].err != nil {
-					failed[id] = got[i].err
-				} else {
-					dialogs[id] = got[i].dialog
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	return dialogs, failed, nil
-}
-
-type dialogOrError struct {
-	dialog *Dialog
-	err    error
-}
-
-// readDialogs reads up to 50 dialogs: one plain call for one id, else one
-// batch call. A command that failed for a reason worth retrying (the portal
-// was busy) is read again on its own, with the usual retries.
-func (c *Client) readDialogs(ctx context.Context, ids []string) []dialogOrError {
-	out := make([]dialogOrError, len(ids))
-	if len(ids) == 1 {
-		raw, err := c.Call(ctx, MethodDialogGet, map[string]any{"DIALOG_ID": ids[0]})
-		if err == nil {
-			out[0].dialog, err = decodeDialogResult(raw)
+// RunCommands runs up to MaxBatchCommands commands: one plain call for a
+// single command, else a batch call. Commands that failed for a reason the
+// retry table retries (the portal was busy, a passing fault, a method
+// blocked for a while) are retried together in the next batch call, under
+// the same rules and bounds as a single call. err is set only when the
+// call as a whole failed; it is then every command's error.
+func (c *Client) RunCommands(ctx context.Context, cmds []BatchCommand) []BatchResult {
+	out := make([]BatchResult, len(cmds))
+	if len(cmds) == 1 {
+		params := make(map[string]any, len(cmds[0].Params))
+		for k := range cmds[0].Params {
+			params[k] = cmds[0].Params.Get(k)
 		}
-		out[0].err = err
+		out[0].Result, out[0].Err = c.Call(ctx, cmds[0].Method, params)
 		return out
 	}
-	cmds := make([]BatchCommand, len(ids))
-	for i, id := range ids {
-		cmds[i] = BatchCommand{Method: MethodDialogGet, Params: url.Values{"DIALOG_ID": {id}}}
+	r := c.newRetrier()
+	pending := make([]int, len(cmds))
+	for i := range pending {
+		pending[i] = i
 	}
-	results, err := c.CallBatch(ctx, cmds)
-	if err != nil {
-		for i := range out {
-			out[i].err = err
+	for {
+		batch := make([]BatchCommand, len(pending))
+		for j, i := range pending {
+			batch[j] = cmds[i]
 		}
-		return out
+		sent := c.clock.Now()
+		results, err := c.CallBatch(ctx, batch)
+		r.attempts++
+		if err != nil {
+			for _, i := range pending {
+				out[i].Err = err
+			}
+			return out
+		}
+		var again []int
+		var worst error
+		for j, i := range pending {
+			out[i] = results[j]
+			if cls := classify(results[j].Err); cls != retryNever && cls != retryRefresh {
+				again = append(again, i)
+				worst = moreUrgent(worst, results[j].Err)
+			}
+		}
+		if len(again) == 0 || ctx.Err() != nil {
+			return out
+		}
+		wait, ok := r.next(ctx, worst, sent)
+		if !ok {
+			for _, i := range again {
+				out[i].Err = r.fail(out[i].Err)
+			}
+			return out
+		}
+		c.debug(ctx, "Batch commands failed; retrying them together", map[string]any{
+			"commands": len(again), "delay_ms": wait.Milliseconds(), "error": worst.Error(),
+		})
+		if err := c.clock.Sleep(ctx, wait); err != nil {
+			for _, i := range again {
+				out[i].Err = err
+			}
+			return out
+		}
+		pending = again
 	}
-	for i, r := range results {
-		if r.Err != nil && (retryable(r.Err) || HasCode(r.Err, CodeOperationTimeLimit)) {
-			c.debug(ctx, "Batch command failed; reading it on its own", map[string]any{"dialog_id": ids[i], "error": r.Err.Error()})
-			raw, err := c.Call(ctx, MethodDialogGet, map[string]any{"DIALOG_ID": ids[i]})
-			r = BatchResult{Result: raw, Err: err}
-		}
-		if r.Err != nil {
-			out[i].err = r.Err
-			continue
-		}
-		out[i].dialog, out[i].err = decodeDialogResult(r.Result)
+}
+
+// moreUrgent picks the error whose retry rule waits longest: a blocked
+// method, then a busy portal, then a passing fault.
+func moreUrgent(a, b error) error {
+	rank := map[retryClass]int{retryTransient: 1, retryBusy: 2, retryOperating: 3}
+	if a == nil || rank[classify(b)] > rank[classify(a)] {
+		return b
 	}
-	return out
+	return a
 }

@@ -38,13 +38,13 @@ func TestCallBatch_eachCommandGetsItsOwnAnswer(t *testing.T) {
 		c, _ := New(Config{Auth: Auth{Webhook: &hook}})
 		got := c.readDialogs(context.Background(), []string{"chat1", "chat2", "chat3"})
 		srv.Close()
-		if got[0].err != nil || got[0].dialog.Name.Value != "one" {
+		if got[0].err != nil || got[0].value.Name.Value != "one" {
 			t.Errorf("command 0: %+v", got[0])
 		}
 		if !HasCode(got[1].err, CodeAccessError) {
 			t.Errorf("command 1 should fail with its own ACCESS_ERROR: %+v", got[1])
 		}
-		if got[2].err != nil || got[2].dialog.ID.Value != 3 {
+		if got[2].err != nil || got[2].value.ID.Value != 3 {
 			t.Errorf("command 2: %+v", got[2])
 		}
 	}
@@ -147,34 +147,6 @@ func TestCoalescing_loneReadIsPlain(t *testing.T) {
 	}
 	if portal.Requests(MethodDialogGet) != 2 || portal.Requests("batch") != 0 {
 		t.Fatalf("lone reads should be plain calls: %+v", portal.Stats())
-	}
-}
-
-func TestCoalescing_busyCommandIsReadAgainAlone(t *testing.T) {
-	// The batch's first command meets the operating limit... simulated
-	// with a canned batch answer that fails one command with
-	// QUERY_LIMIT_EXCEEDED; the client reads that dialog again on its own.
-	var mu sync.Mutex
-	calls := map[string]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		calls[r.URL.Path]++
-		mu.Unlock()
-		if r.URL.Path == "/rest/1/code/batch" {
-			_, _ = w.Write([]byte(`{"result":{"result":{"c1":{"id":2}},"result_error":{"c0":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}}}}`))
-			return
-		}
-		_, _ = w.Write([]byte(`{"result":{"id":1}}`))
-	}))
-	defer srv.Close()
-	hook, _ := ParseWebhookURL(srv.URL + "/rest/1/code/")
-	c, _ := New(Config{Auth: Auth{Webhook: &hook}})
-	got := c.readDialogs(context.Background(), []string{"chat1", "chat2"})
-	if got[0].err != nil || got[0].dialog.ID.Value != 1 || got[1].dialog.ID.Value != 2 {
-		t.Fatalf("got %+v", got)
-	}
-	if calls["/rest/1/code/im.dialog.get"] != 1 {
-		t.Fatalf("the busy command was not read again: %v", calls)
 	}
 }
 

@@ -3,128 +3,93 @@ package bitrix24
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"math/rand/v2"
-	"strings"
 	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 )
 
-// Call calls a REST method and returns its "result". It waits for the rate
-// limiter, retries what is safe to retry, refreshes an expired OAuth token
-// once, and stops as soon as ctx ends.
+// Call calls a REST method and returns its "result". It waits for the flow
+// control, retries what the retry table (classify) allows, refreshes an
+// expired OAuth token once, fails at once while the portal is down (the
+// breaker), and stops as soon as ctx ends.
 func (c *Client) Call(ctx context.Context, method string, params map[string]any) (json.RawMessage, error) {
+	r := c.newRetrier()
 	refreshed := false
-	for attempt := 0; ; attempt++ {
-		if err := c.waitOperating(ctx, method); err != nil {
-			return nil, err
-		}
-		if waited, err := c.limiter.Wait(ctx); err != nil {
-			return nil, err
-		} else if waited > time.Second {
-			c.debug(ctx, "Waited for the client-side rate limit", map[string]any{"method": method, "wait_ms": waited.Milliseconds()})
-		}
-		result, tb, err := c.send(ctx, method, params)
-		c.noteTime(method, tb)
+	for {
+		result, sent, err := c.attempt(ctx, method, params)
+		r.attempts++
 		if err == nil {
 			return result, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-
-		if HasCode(err, CodeExpiredToken) && !refreshed && c.oauth != nil && c.oauth.canRefresh() {
+		if sent.IsZero() { // Nothing was sent: the breaker is open.
+			return nil, err
+		}
+		if classify(err) == retryRefresh {
+			if refreshed || c.oauth == nil || !c.oauth.canRefresh() {
+				return nil, r.fail(err)
+			}
 			refreshed = true
 			if rerr := c.oauth.refreshAfter(ctx); rerr != nil {
 				return nil, rerr
 			}
-			attempt-- // A refresh is not a retry.
 			continue
 		}
-		if HasCode(err, CodeOperationTimeLimit) {
-			var apiErr *APIError
-			errors.As(err, &apiErr)
-			apiErr.OperatingResetAt = c.knownResetAt(method)
-			if attempt < c.cfg.MaxRetries && c.canWaitOperating(ctx, method) {
-				continue // waitOperating sleeps at the top of the loop.
-			}
-			return nil, err
+		wait, ok := r.next(ctx, err, sent)
+		if !ok {
+			return nil, r.fail(err)
 		}
-		if !retryable(err) {
-			return nil, wrapAttempts(attempt, err)
+		msg := "Bitrix24 request failed, retrying"
+		if classify(err) == retryOperating {
+			msg = "Bitrix24 method blocked by the operating time limit; waiting until it unblocks"
 		}
-		if attempt >= c.cfg.MaxRetries {
-			return nil, wrapAttempts(attempt, err)
-		}
-		delay := c.backoff(attempt)
-		c.warn(ctx, "Bitrix24 request failed, retrying", map[string]any{
-			"method": method, "attempt": attempt + 1, "max_retries": c.cfg.MaxRetries,
-			"delay_ms": delay.Milliseconds(), "error": err.Error(),
+		c.warn(ctx, msg, map[string]any{
+			"method": method, "attempt": r.attempts, "max_retries": c.cfg.MaxRetries,
+			"delay_ms": wait.Milliseconds(), "error": err.Error(),
 		})
-		if err := sleep(ctx, delay); err != nil {
+		if err := c.clock.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
 }
 
-func wrapAttempts(attempt int, err error) error {
-	if attempt == 0 {
-		return err
+// attempt sends one request once the method is not blocked, the breaker
+// is closed and the flow control lets it go, and records the outcome. sent
+// is zero when nothing was sent.
+func (c *Client) attempt(ctx context.Context, method string, params map[string]any) (result json.RawMessage, sent time.Time, err error) {
+	if err := c.waitOperating(ctx, method); err != nil {
+		return nil, time.Time{}, err
 	}
-	return &RetriesExhaustedError{Attempts: attempt + 1, Last: err}
-}
-
-// retryable reports whether a failed read may succeed if sent again.
-// im.dialog.get and batch of reads are safe to repeat.
-func retryable(err error) bool {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		switch strings.ToUpper(apiErr.Code) {
-		case CodeQueryLimitExceeded, CodeInternalServerError, CodeUnexpectedAnswer:
-			return true
-		case "":
-			return apiErr.HTTPStatus == 502 || apiErr.HTTPStatus == 503 || apiErr.HTTPStatus == 504
-		}
-		return false
+	if err := c.breaker.allow(); err != nil {
+		return nil, time.Time{}, err
 	}
-	var respErr *ResponseError
-	if errors.As(err, &respErr) {
-		switch respErr.HTTPStatus {
-		case 500, 502, 503, 504:
-			return true
-		}
-		return strings.Contains(respErr.Reason, "truncated")
+	if waited, err := c.flow.Wait(ctx); err != nil {
+		return nil, time.Time{}, err
+	} else if waited > time.Second {
+		c.debug(ctx, "Waited for the client-side rate limit", map[string]any{"method": method, "wait_ms": waited.Milliseconds()})
 	}
-	var timeoutErr *TimeoutError
-	if errors.As(err, &timeoutErr) {
-		return true
+	sent = c.clock.Now()
+	result, tb, err := c.send(ctx, method, params)
+	c.noteTime(method, tb)
+	if ctx.Err() == nil {
+		c.breaker.record(unreachable(err), err)
 	}
-	var transportErr *TransportError
-	if errors.As(err, &transportErr) {
-		return transportErr.Temporary
+	if err == nil || (classify(err) != retryBusy && !unreachable(err)) {
+		c.flow.accepted()
 	}
-	return false
-}
-
-// backoff is exponential with full jitter in [d/2, d].
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.cfg.RetryBaseDelay << attempt
-	if d > c.cfg.RetryMaxDelay || d <= 0 {
-		d = c.cfg.RetryMaxDelay
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return result, sent, err
 }
 
 // noteTime remembers when the method unblocks, from the last answer.
 func (c *Client) noteTime(method string, tb *TimeBlock) {
-	if tb == nil {
+	if tb == nil || !tb.OperatingResetAt.Valid {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if tb.OperatingResetAt.Valid {
-		c.resetAt[method] = time.Unix(tb.OperatingResetAt.Value, 0)
-	}
+	c.resetAt[method] = time.Unix(tb.OperatingResetAt.Value, 0)
 }
 
 func (c *Client) knownResetAt(method string) time.Time {
@@ -133,25 +98,11 @@ func (c *Client) knownResetAt(method string) time.Time {
 	return c.resetAt[method]
 }
 
-// canWaitOperating reports whether a method blocked by OPERATION_TIME_LIMIT
-// unblocks at a known time that is within both the context's deadline and
-// MaxOperatingWait. It marks the method blocked so the next attempt waits.
-func (c *Client) canWaitOperating(ctx context.Context, method string) bool {
-	reset := c.knownResetAt(method)
-	if reset.IsZero() {
-		return false
-	}
-	wait := time.Until(reset)
-	if wait > c.cfg.MaxOperatingWait {
-		return false
-	}
-	if deadline, ok := ctx.Deadline(); ok && reset.After(deadline) {
-		return false
-	}
+// block holds every call of method until its known reset time.
+func (c *Client) block(method string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.blocked[method] = true
-	c.mu.Unlock()
-	return true
 }
 
 // waitOperating sleeps until a blocked method unblocks.
@@ -163,11 +114,11 @@ func (c *Client) waitOperating(ctx context.Context, method string) error {
 	if !blocked {
 		return nil
 	}
-	if wait := time.Until(reset); wait > 0 {
+	if wait := clock.Until(c.clock, reset); wait > 0 {
 		c.warn(ctx, "Bitrix24 method blocked by the operating time limit; waiting until it unblocks", map[string]any{
 			"method": method, "operating_reset_at": reset.UTC().Format(time.RFC3339), "wait_ms": wait.Milliseconds(),
 		})
-		if err := sleep(ctx, wait); err != nil {
+		if err := c.clock.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 )
 
 // Defaults match a standard (non-Enterprise) cloud portal.
@@ -20,6 +22,7 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxBodyBytes   = 8 << 20
 	DefaultBatchWindow    = 10 * time.Millisecond
+	DefaultBusyTimeout    = 5 * time.Minute
 	// MaxBatchCommands is the portal's limit on commands in one batch call.
 	MaxBatchCommands = 50
 )
@@ -38,12 +41,17 @@ type Config struct {
 	// HTTPClient sends the requests; a client with its own transport is
 	// made when nil.
 	HTTPClient *http.Client
-	// RateLimit is how many requests per second the portal drains.
+	// RateLimit is how many requests per second the portal drains; 0 turns
+	// client-side pacing off until the portal first refuses a request.
 	RateLimit float64
 	// RateLimitBurst is how many requests the portal accepts at once.
 	RateLimitBurst int
-	// MaxRetries bounds the retries of one call.
+	// MaxRetries bounds the retries of one call after a passing fault.
 	MaxRetries int
+	// BusyTimeout bounds how long one call keeps retrying while the portal
+	// says it is busy (QUERY_LIMIT_EXCEEDED, 429 or 503 with Retry-After).
+	// Default 5 minutes.
+	BusyTimeout time.Duration
 	// RequestTimeout bounds each HTTP request.
 	RequestTimeout time.Duration
 	// MaxBodyBytes caps the size of an answer.
@@ -62,6 +70,8 @@ type Config struct {
 	UserAgent string
 	// Logger gets debug and warning lines; nil discards them.
 	Logger Logger
+	// Clock tells the time and waits; the system clock when nil.
+	Clock clock.Clock
 }
 
 // Client calls the REST API of one portal. It is safe for concurrent use,
@@ -70,9 +80,11 @@ type Client struct {
 	cfg      Config
 	http     *http.Client
 	redactor *Redactor
-	limiter  *LeakyBucket
+	clock    clock.Clock
+	flow     *flowControl
+	breaker  *breaker
 	oauth    *tokenSource
-	batcher  *batcher
+	dialogs  *coalescer[*Dialog]
 
 	mu      sync.Mutex
 	resetAt map[string]time.Time // method -> last known operating_reset_at
@@ -84,7 +96,7 @@ func New(cfg Config) (*Client, error) {
 	if (cfg.Auth.Webhook == nil) == (cfg.Auth.OAuth == nil) {
 		return nil, errors.New("exactly one of webhook and OAuth auth must be set")
 	}
-	if cfg.RateLimit <= 0 {
+	if cfg.RateLimit < 0 {
 		cfg.RateLimit = DefaultRateLimit
 	}
 	if cfg.RateLimitBurst <= 0 {
@@ -105,6 +117,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryMaxDelay <= 0 {
 		cfg.RetryMaxDelay = 10 * time.Second
 	}
+	if cfg.BusyTimeout <= 0 {
+		cfg.BusyTimeout = DefaultBusyTimeout
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
 	if cfg.MaxOperatingWait <= 0 {
 		cfg.MaxOperatingWait = 2 * time.Minute
 	}
@@ -115,7 +133,9 @@ func New(cfg Config) (*Client, error) {
 		cfg:      cfg,
 		http:     cfg.HTTPClient,
 		redactor: NewRedactor(cfg.Auth.Secrets()...),
-		limiter:  NewLeakyBucket(cfg.RateLimit, cfg.RateLimitBurst),
+		clock:    cfg.Clock,
+		flow:     newFlowControl(cfg.Clock, cfg.RateLimit, cfg.RateLimitBurst),
+		breaker:  &breaker{clock: cfg.Clock},
 		resetAt:  map[string]time.Time{},
 		blocked:  map[string]bool{},
 	}
@@ -140,7 +160,7 @@ func New(cfg Config) (*Client, error) {
 		c.oauth = &tokenSource{client: c, access: o.AccessToken, refresh: o.RefreshToken, clientID: o.ClientID, clientSecret: o.ClientSecret, tokenURL: tokenURL}
 	}
 	if cfg.BatchWindow > 0 {
-		c.batcher = newBatcher(c, cfg.BatchWindow)
+		c.dialogs = newCoalescer(c.clock, cfg.BatchWindow, c.flow.Delay, c.readDialogs)
 	}
 	return c, nil
 }

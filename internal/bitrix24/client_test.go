@@ -75,27 +75,6 @@ func webhookClient(t *testing.T, srv *httptest.Server, mod func(*Config)) (*Clie
 	return c, log
 }
 
-func TestLeakyBucket(t *testing.T) {
-	now := time.Unix(0, 0)
-	b := NewLeakyBucket(2, 4) // One place is kept free: 3 at once.
-	b.now = func() time.Time { return now }
-	for i := 0; i < 3; i++ {
-		if d := b.Reserve(); d != 0 {
-			t.Fatalf("request %d of the burst waits %s", i, d)
-		}
-	}
-	if d := b.Reserve(); d != 500*time.Millisecond {
-		t.Fatalf("the 4th request should wait 500ms, waits %s", d)
-	}
-	if d := b.Reserve(); d != time.Second {
-		t.Fatalf("the 5th request should wait 1s, waits %s", d)
-	}
-	now = now.Add(10 * time.Second) // Drained.
-	if d := b.Reserve(); d != 0 {
-		t.Fatalf("a drained bucket makes a request wait %s", d)
-	}
-}
-
 func TestGetDialog_retriesWhatIsSafe(t *testing.T) {
 	cases := map[string]fakeportal.Faults{
 		"500 INTERNAL_SERVER_ERROR": {FailNext: 2, FailStatus: 500},

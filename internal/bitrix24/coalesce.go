@@ -4,61 +4,73 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 )
 
-// batcher combines concurrent GetDialog calls into batch calls of up to 50.
+// coalescer combines concurrent reads of single keys into calls that read
+// up to MaxBatchCommands keys at once. It is built from narrow parts: read
+// makes one call, delay says how long the flow control would hold a call
+// sent now, and clock tells the time, so its tests run on a fake clock.
 //
-// A batch leaves when it is full, or when no read has joined it for the
+// A call leaves when it is full, or when no read has joined it for the
 // window (so a burst of reads that trickles in over several windows still
 // shares one call), and at the latest after maxWaitWindows windows. It stays
 // open longer, collecting reads, while it would wait anyway:
-//   - while the rate limiter would hold the call, so that under the portal's
+//   - while the flow control would hold the call, so that under the portal's
 //     limit every request carries as many reads as there are;
-//   - while another batch is in flight, so that Terraform's parallel reads
-//     (10 by default) form one pipeline of full batches instead of several
-//     pipelines of small ones. A full batch never waits.
-type batcher struct {
-	client *Client
+//   - while another call is in flight, so that Terraform's parallel reads
+//     (10 by default) form one pipeline of full calls instead of several
+//     pipelines of small ones. A full call never waits.
+type coalescer[T any] struct {
+	read   func(ctx context.Context, keys []string) []outcome[T]
+	delay  func() time.Duration
+	clock  clock.Clock
 	window time.Duration
-	now    func() time.Time
 
 	mu       sync.Mutex
-	inflight int // batches sent and not yet answered
-	// expect is how many reads the waiting batch should hold before it
-	// leaves: those waiting plus as many as the last answered batch had,
+	inflight int // calls sent and not yet answered
+	// expect is how many reads the waiting call should hold before it
+	// leaves: those waiting plus as many as the last answered call had,
 	// since Terraform replaces each finished read with a new one.
 	expect  int
-	pending []*pendingRead
+	pending []*pendingRead[T]
 	first   time.Time // when the oldest pending read joined
 	last    time.Time // when the newest pending read joined
-	gen     uint64    // which batch the timer belongs to
+	gen     uint64    // which call the timer belongs to
+}
+
+// outcome is one key's value or error.
+type outcome[T any] struct {
+	value T
+	err   error
 }
 
 // maxWaitWindows caps how long reads wait for others to join: the window
 // restarts with each new read, up to this many windows in all.
 const maxWaitWindows = 5
 
-// maxRefillWindows caps how long a batch that waited for the one in flight
+// maxRefillWindows caps how long a call that waited for the one in flight
 // waits for the reads Terraform starts in place of those just answered.
 // Terraform takes tens of milliseconds to start the next reads.
 const maxRefillWindows = 20
 
-type pendingRead struct {
-	ctx    context.Context
-	id     string
-	done   chan struct{}
-	dialog *Dialog
-	err    error
+type pendingRead[T any] struct {
+	ctx  context.Context
+	key  string
+	done chan struct{}
+	out  outcome[T]
 }
 
-func newBatcher(c *Client, window time.Duration) *batcher {
-	return &batcher{client: c, window: window, now: time.Now}
+func newCoalescer[T any](c clock.Clock, window time.Duration, delay func() time.Duration, read func(context.Context, []string) []outcome[T]) *coalescer[T] {
+	return &coalescer[T]{read: read, delay: delay, clock: c, window: window}
 }
 
-func (b *batcher) get(ctx context.Context, id string) (*Dialog, error) {
-	p := &pendingRead{ctx: ctx, id: id, done: make(chan struct{})}
+// get reads one key, sharing a call with the reads around it.
+func (b *coalescer[T]) get(ctx context.Context, key string) (T, error) {
+	p := &pendingRead[T]{ctx: ctx, key: key, done: make(chan struct{})}
 	b.mu.Lock()
-	now := b.now()
+	now := b.clock.Now()
 	b.pending = append(b.pending, p)
 	b.last = now
 	switch {
@@ -75,32 +87,33 @@ func (b *batcher) get(ctx context.Context, id string) (*Dialog, error) {
 	}
 	select {
 	case <-p.done:
-		return p.dialog, p.err
+		return p.out.value, p.out.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
-// schedule checks the batch again after d; the caller holds mu.
-func (b *batcher) schedule(d time.Duration) {
+// schedule checks the call again after d; the caller holds mu.
+func (b *coalescer[T]) schedule(d time.Duration) {
 	gen := b.gen
-	time.AfterFunc(d, func() { b.check(gen) })
+	b.clock.AfterFunc(d, func() { b.check(gen) })
 }
 
-// check sends the batch, or waits longer when reads are still joining or
-// the rate limiter would hold the call anyway.
-func (b *batcher) check(gen uint64) {
+// check sends the call, or waits longer when reads are still joining or
+// the flow control would hold the call anyway.
+func (b *coalescer[T]) check(gen uint64) {
 	b.mu.Lock()
 	if gen != b.gen || len(b.pending) == 0 {
 		b.mu.Unlock()
 		return
 	}
-	now := b.now()
+	now := b.clock.Now()
 	age := now.Sub(b.first)
 	switch {
 	case b.expect > 0:
-		// Refilling after the batch in flight was answered: wait for the
-		// expected reads (get() sends the batch when they are all here).
+		// Refilling after the call in flight was answered: wait for the
+		// expected reads (get sends the call when they are all here).
 		if len(b.pending) < b.expect && age < maxRefillWindows*b.window {
 			b.schedule(maxRefillWindows*b.window - age)
 			b.mu.Unlock()
@@ -113,13 +126,13 @@ func (b *batcher) check(gen uint64) {
 			return
 		}
 	}
-	if wait := b.client.limiter.Delay(); wait > 0 {
+	if wait := b.delay(); wait > 0 {
 		b.schedule(wait)
 		b.mu.Unlock()
 		return
 	}
 	if b.inflight > 0 {
-		// done() checks again when the batch in flight is answered.
+		// done checks again when the call in flight is answered.
 		b.mu.Unlock()
 		return
 	}
@@ -128,37 +141,36 @@ func (b *batcher) check(gen uint64) {
 	b.flush(reads)
 }
 
-// done is called when a batch of answered reads is answered. Terraform is
-// about to replace those reads with new ones: the batch that waited expects
-// them, up to maxRefillWindows.
-func (b *batcher) done(answered int) {
+// done is called when a call of answered reads is answered. Terraform is
+// about to replace those reads with new ones: a call that waited expects
+// them, up to maxRefillWindows. When nothing waits, the next read starts
+// a call of its own with the usual window.
+func (b *coalescer[T]) done(answered int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.inflight--
-	if b.inflight > 0 {
+	if b.inflight > 0 || len(b.pending) == 0 {
 		return
 	}
 	b.expect = min(len(b.pending)+answered, MaxBatchCommands)
-	if len(b.pending) > 0 {
-		now := b.now()
-		b.first, b.last = now, now
-		b.gen++ // Retire the old timer; a new one starts now.
-		b.schedule(maxRefillWindows * b.window)
-	}
+	now := b.clock.Now()
+	b.first, b.last = now, now
+	b.gen++ // Retire the old timer; a new one starts now.
+	b.schedule(maxRefillWindows * b.window)
 }
 
-// distinct counts the different dialog ids waiting; the caller holds mu.
-func (b *batcher) distinct() int {
+// distinct counts the different keys waiting; the caller holds mu.
+func (b *coalescer[T]) distinct() int {
 	seen := make(map[string]struct{}, len(b.pending))
 	for _, p := range b.pending {
-		seen[p.id] = struct{}{}
+		seen[p.key] = struct{}{}
 	}
 	return len(seen)
 }
 
-// take empties the queue, retires its timer and counts the batch in
+// take empties the queue, retires its timer and counts the call in
 // flight; the caller holds mu and must flush the reads.
-func (b *batcher) take() []*pendingRead {
+func (b *coalescer[T]) take() []*pendingRead[T] {
 	reads := b.pending
 	b.pending = nil
 	b.expect = 0
@@ -167,9 +179,9 @@ func (b *batcher) take() []*pendingRead {
 	return reads
 }
 
-// flush sends one call for reads and hands each read its own answer. The
+// flush makes one call for reads and hands each read its own outcome. The
 // call is cancelled only when every read that waits for it is cancelled.
-func (b *batcher) flush(reads []*pendingRead) {
+func (b *coalescer[T]) flush(reads []*pendingRead[T]) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(reads[0].ctx))
 	finished := make(chan struct{})
 	go func() {
@@ -188,19 +200,18 @@ func (b *batcher) flush(reads []*pendingRead) {
 		b.done(len(reads))
 	}()
 
-	var ids []string
-	byID := map[string][]*pendingRead{}
+	var keys []string
+	byKey := map[string][]*pendingRead[T]{}
 	for _, p := range reads {
-		if _, ok := byID[p.id]; !ok {
-			ids = append(ids, p.id)
+		if _, ok := byKey[p.key]; !ok {
+			keys = append(keys, p.key)
 		}
-		byID[p.id] = append(byID[p.id], p)
+		byKey[p.key] = append(byKey[p.key], p)
 	}
-	b.client.debug(ctx, "Sending coalesced dialog reads", map[string]any{"reads": len(reads), "commands": len(ids)})
-	results := b.client.readDialogs(ctx, ids)
-	for i, id := range ids {
-		for _, p := range byID[id] {
-			p.dialog, p.err = results[i].dialog, results[i].err
+	results := b.read(ctx, keys)
+	for i, key := range keys {
+		for _, p := range byKey[key] {
+			p.out = results[i]
 			close(p.done)
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"regexp"
+	"sync"
 )
 
 var errNotObject = errors.New("the result is not a JSON object")
@@ -147,14 +149,72 @@ func DecodeDialog(result []byte) (*Dialog, error) {
 // GetDialog reads one dialog with im.dialog.get. Concurrent calls may be
 // combined into one batch request (see Config.BatchWindow).
 func (c *Client) GetDialog(ctx context.Context, dialogID string) (*Dialog, error) {
-	if c.batcher != nil {
-		return c.batcher.get(ctx, dialogID)
+	if c.dialogs != nil {
+		return c.dialogs.get(ctx, dialogID)
 	}
-	raw, err := c.Call(ctx, MethodDialogGet, map[string]any{"DIALOG_ID": dialogID})
-	if err != nil {
-		return nil, err
+	out := c.readDialogs(ctx, []string{dialogID})
+	return out[0].value, out[0].err
+}
+
+// GetDialogs reads many dialogs in ceil(N/50) batch calls, up to four at a
+// time. It returns a dialog or an error for every id; err is set only when
+// ctx ended.
+func (c *Client) GetDialogs(ctx context.Context, ids []string) (map[string]*Dialog, map[string]error, error) {
+	dialogs := make(map[string]*Dialog, len(ids))
+	failed := map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for start := 0; start < len(ids); start += MaxBatchCommands {
+		chunk := ids[start:min(start+MaxBatchCommands, len(ids))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return
+			}
+			got := c.readDialogs(ctx, chunk)
+			mu.Lock()
+			defer mu.Unlock()
+			for i, id := range chunk {
+				if got[i].err != nil {
+					failed[id] = got[i].err
+				} else {
+					dialogs[id] = got[i].value
+				}
+			}
+		}()
 	}
-	return decodeDialogResult(raw)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return dialogs, failed, nil
+}
+
+// readDialogs reads up to 50 dialogs in one call, retrying failed
+// commands together (RunCommands).
+func (c *Client) readDialogs(ctx context.Context, ids []string) []outcome[*Dialog] {
+	cmds := make([]BatchCommand, len(ids))
+	for i, id := range ids {
+		cmds[i] = BatchCommand{Method: MethodDialogGet, Params: url.Values{"DIALOG_ID": {id}}}
+	}
+	if len(ids) > 1 {
+		c.debug(ctx, "Sending coalesced dialog reads", map[string]any{"commands": len(ids)})
+	}
+	results := c.RunCommands(ctx, cmds)
+	out := make([]outcome[*Dialog], len(ids))
+	for i, r := range results {
+		if r.Err != nil {
+			out[i].err = r.Err
+			continue
+		}
+		out[i].value, out[i].err = decodeDialogResult(r.Result)
+	}
+	return out
 }
 
 func decodeDialogResult(raw json.RawMessage) (*Dialog, error) {

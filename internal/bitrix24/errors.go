@@ -42,9 +42,13 @@ type APIError struct {
 	Code string
 	// Description is the portal's error_description.
 	Description string
+	// RetryAfter is the answer's Retry-After header, zero when absent.
+	RetryAfter time.Duration
 	// OperatingResetAt is when a method blocked by OPERATION_TIME_LIMIT
-	// unblocks, when the client knows it from an earlier time block.
+	// unblocks, and UnblocksIn how long that was from when the client gave
+	// up. Both are zero when the client does not know a time still to come.
 	OperatingResetAt time.Time
+	UnblocksIn       time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -57,15 +61,6 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, ": %s", e.Description)
 	}
 	return b.String()
-}
-
-// Is makes errors.Is(err, &APIError{Code: "ACCESS_ERROR"}) match by code.
-func (e *APIError) Is(target error) bool {
-	var t *APIError
-	if !errors.As(target, &t) {
-		return false
-	}
-	return t.Code != "" && strings.EqualFold(t.Code, e.Code)
 }
 
 // HasCode reports whether err is an APIError with the given code, compared
@@ -85,6 +80,9 @@ type ResponseError struct {
 	Reason string
 	// Snippet is the start of the body, cut short and with secrets masked.
 	Snippet string
+	// RetryAfter is the answer's Retry-After header, zero when absent.
+	RetryAfter time.Duration
+	truncated  bool
 }
 
 func (e *ResponseError) Error() string {
@@ -125,11 +123,19 @@ func (e *TransportError) Error() string {
 
 // RetriesExhaustedError wraps the last error after the client gave up.
 type RetriesExhaustedError struct {
+	// Attempts counts the requests sent for the call.
 	Attempts int
-	Last     error
+	// Busy is true when the portal kept saying it was busy until
+	// BusyTimeout ran out, and Waited is how long the call kept trying.
+	Busy   bool
+	Waited time.Duration
+	Last   error
 }
 
 func (e *RetriesExhaustedError) Error() string {
+	if e.Busy {
+		return fmt.Sprintf("gave up after %d attempts in %s: %v", e.Attempts, e.Waited.Round(time.Second), e.Last)
+	}
 	return fmt.Sprintf("gave up after %d attempts: %v", e.Attempts, e.Last)
 }
 
@@ -152,3 +158,20 @@ func (e *OAuthError) Error() string {
 	}
 	return msg
 }
+
+// PortalDownError is returned without sending anything once several
+// requests in a row, across all reads, got no answer at all: the portal is
+// down or unreachable, and waiting out every read's own timeouts and
+// retries would only make the plan slower to fail.
+type PortalDownError struct {
+	// Failures counts the requests in a row that got no answer.
+	Failures int
+	// Last is the last of those failures.
+	Last error
+}
+
+func (e *PortalDownError) Error() string {
+	return fmt.Sprintf("the portal did not answer %d requests in a row; the last failure: %v", e.Failures, e.Last)
+}
+
+func (e *PortalDownError) Unwrap() error { return e.Last }

@@ -2,10 +2,15 @@ package bitrix24
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 )
 
 // readConcurrently reads one dialog n times at once; every read must succeed.
@@ -34,3 +39,91 @@ func fakeResponse(status int) *http.Response {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// autoAdvance moves a fake clock to each sleep or timer as soon as one is
+// pending, so that code that waits runs at once while the fake time adds up
+// what it waited. It stops at the end of the test.
+func autoAdvance(t *testing.T, clk *clock.Fake) {
+	t.Helper()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if d, ok := clk.NextDue(); ok {
+				clk.Advance(d)
+				continue
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+}
+
+// cannedPortal answers each request with the next of answers (the last one
+// repeats), and counts requests by path.
+type cannedPortal struct {
+	mu      sync.Mutex
+	answers []cannedAnswer
+	paths   []string
+	bodies  []string
+}
+
+type cannedAnswer struct {
+	status  int
+	headers map[string]string
+	body    string
+}
+
+func newCannedPortal(t *testing.T, answers ...cannedAnswer) (*cannedPortal, *httptest.Server) {
+	t.Helper()
+	p := &cannedPortal{answers: answers}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		p.mu.Lock()
+		n := len(p.paths)
+		p.paths = append(p.paths, r.URL.Path)
+		p.bodies = append(p.bodies, string(body))
+		a := p.answers[min(n, len(p.answers)-1)]
+		p.mu.Unlock()
+		for k, v := range a.headers {
+			w.Header().Set(k, v)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if a.status == 0 {
+			a.status = 200
+		}
+		w.WriteHeader(a.status)
+		_, _ = w.Write([]byte(a.body))
+	}))
+	t.Cleanup(srv.Close)
+	return p, srv
+}
+
+func (p *cannedPortal) requests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.paths...)
+}
+
+// fakeClockClient is a webhook client of srv on a fake clock that advances
+// by itself.
+func fakeClockClient(t *testing.T, srv *httptest.Server, mod func(*Config)) (*Client, *clock.Fake) {
+	t.Helper()
+	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+	autoAdvance(t, clk)
+	c, _ := webhookClient(t, srv, func(cfg *Config) {
+		cfg.Clock = clk
+		cfg.RetryBaseDelay = 500 * time.Millisecond
+		cfg.RetryMaxDelay = 10 * time.Second
+		if mod != nil {
+			mod(cfg)
+		}
+	})
+	return c, clk
+}

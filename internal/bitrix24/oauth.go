@@ -31,6 +31,8 @@ func (t *tokenSource) current() string {
 }
 
 func (t *tokenSource) canRefresh() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	return t.refresh != "" && t.clientID != "" && t.clientSecret != ""
 }
 
@@ -69,7 +71,7 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
-	if _, err := c.limiter.Wait(ctx); err != nil {
+	if _, err := c.flow.Wait(ctx); err != nil {
 		return err
 	}
 	resp, err := c.http.Do(req)

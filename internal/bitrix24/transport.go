@@ -9,10 +9,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 	"unicode"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 )
 
 // TimeBlock is the "time" object the portal adds to every answer.
@@ -71,7 +74,7 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 
-	start := time.Now()
+	start := c.clock.Now()
 	c.debug(ctx, "Bitrix24 request", map[string]any{"method": method, "url": masked, "body_bytes": len(payload)})
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -84,13 +87,16 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	}
 	c.debug(ctx, "Bitrix24 response", map[string]any{
 		"method": method, "url": masked, "status": resp.StatusCode,
-		"body_bytes": len(data), "duration_ms": time.Since(start).Milliseconds(),
+		"body_bytes": len(data), "duration_ms": clock.Since(c.clock, start).Milliseconds(),
 	})
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
 		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
 			Reason: fmt.Sprintf("the answer is larger than the limit of %d bytes", c.cfg.MaxBodyBytes), Snippet: snippet(data, c.redactor)}
 	}
 	result, tb, err := c.parseAnswer(method, resp, data)
+	if ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ra > 0 {
+		setRetryAfter(err, ra)
+	}
 	if c.oauth != nil && HasCode(err, CodeExpiredToken) {
 		c.oauth.markExpired(token)
 	}
@@ -118,10 +124,11 @@ func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (j
 	if err := json.Unmarshal(trimmed, &env); err != nil {
 		reason := "the answer is not valid JSON"
 		var syn *json.SyntaxError
-		if errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syn) && strings.Contains(syn.Error(), "end of JSON input")) {
+		truncated := errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syn) && strings.Contains(syn.Error(), "end of JSON input"))
+		if truncated {
 			reason = "the answer is truncated JSON"
 		}
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor)}
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor), truncated: truncated}
 	}
 	var tb *TimeBlock
 	if env.Time.Valid {
@@ -189,4 +196,32 @@ func snippet(data []byte, r *Redactor) string {
 		s = string(runes[:snippetLen]) + "…"
 	}
 	return s
+}
+
+// parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.
+// It returns 0 when the header is absent or unreadable, and caps the wait
+// at an hour.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		d = time.Duration(min(max(n, 0), 3600)) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = min(max(t.Sub(now), 0), time.Hour)
+	}
+	return d
+}
+
+func setRetryAfter(err error, d time.Duration) {
+	var apiErr *APIError
+	var respErr *ResponseError
+	switch {
+	case errors.As(err, &apiErr):
+		apiErr.RetryAfter = d
+	case errors.As(err, &respErr):
+		respErr.RetryAfter = d
+	}
 }

@@ -1,0 +1,127 @@
+package bitrix24
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
+)
+
+// recordingRead is a coalescer's read function that records each call's
+// keys and answers each key with its length.
+type recordingRead struct {
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (r *recordingRead) read(_ context.Context, keys []string) []outcome[int] {
+	r.mu.Lock()
+	r.calls = append(r.calls, append([]string(nil), keys...))
+	r.mu.Unlock()
+	out := make([]outcome[int], len(keys))
+	for i, k := range keys {
+		out[i].value = len(k)
+	}
+	return out
+}
+
+func (r *recordingRead) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
+// waitPending waits, in real time, until n reads are queued.
+func waitPending[T any](t *testing.T, b *coalescer[T], n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b.mu.Lock()
+		got := len(b.pending)
+		b.mu.Unlock()
+		if got >= n {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	t.Fatalf("%d reads never queued", n)
+}
+
+func TestCoalescer_readsInOneWindowShareOneCall(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	rec := &recordingRead{}
+	b := newCoalescer(clk, 10*time.Millisecond, func() time.Duration { return 0 }, rec.read)
+	var wg sync.WaitGroup
+	got := make([]int, 3)
+	for i, key := range []string{"a", "bb", "a"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], _ = b.get(context.Background(), key)
+		}()
+	}
+	waitPending(t, b, 3)
+	clk.Advance(10 * time.Millisecond)
+	wg.Wait()
+	if rec.count() != 1 || len(rec.calls[0]) != 2 || got[0] != 1 || got[1] != 2 || got[2] != 1 {
+		t.Fatalf("want one call of two distinct keys, got calls %v and values %v", rec.calls, got)
+	}
+}
+
+// After a call is answered with nothing waiting, a lone read later leaves
+// after one window, not after the refill wait of twenty.
+func TestCoalescer_loneReadAfterACallWaitsOneWindow(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	rec := &recordingRead{}
+	b := newCoalescer(clk, 10*time.Millisecond, func() time.Duration { return 0 }, rec.read)
+	var wg sync.WaitGroup
+	for _, key := range []string{"a", "b", "c"} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = b.get(context.Background(), key) }()
+	}
+	waitPending(t, b, 3)
+	clk.Advance(10 * time.Millisecond)
+	wg.Wait()
+
+	done := make(chan int, 1)
+	go func() { v, _ := b.get(context.Background(), "later"); done <- v }()
+	waitPending(t, b, 1)
+	clk.Advance(10 * time.Millisecond)
+	select {
+	case v := <-done:
+		if v != 5 || rec.count() != 2 {
+			t.Fatalf("got %d after calls %v", v, rec.calls)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lone read did not leave after one window")
+	}
+}
+
+// While the flow control would hold a call, the call waits for it and
+// keeps collecting reads.
+func TestCoalescer_waitsWhileTheFlowControlWould(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	rec := &recordingRead{}
+	held := time.Second
+	var mu sync.Mutex
+	delay := func() time.Duration { mu.Lock(); defer mu.Unlock(); return held }
+	b := newCoalescer(clk, 10*time.Millisecond, delay, rec.read)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = b.get(context.Background(), "a") }()
+	waitPending(t, b, 1)
+	clk.Advance(10 * time.Millisecond)
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = b.get(context.Background(), "b") }()
+	waitPending(t, b, 2)
+	mu.Lock()
+	held = 0
+	mu.Unlock()
+	clk.Advance(time.Second)
+	wg.Wait()
+	if rec.count() != 1 || len(rec.calls[0]) != 2 {
+		t.Fatalf("want one call with both reads, got %v", rec.calls)
+	}
+}
