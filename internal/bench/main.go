@@ -9,10 +9,12 @@
 // For each run it prints N, the shape, the HTTP requests the portal received,
 // how many of them it answered QUERY_LIMIT_EXCEEDED, the plan's wall time,
 // the provider's peak RSS, and the wall time of the same plan against a
-// portal with no limit and no latency (with the provider's rate_limit
-// lifted to match). Every figure comes from the run.
+// portal with no limit and no latency (a self-hosted portal), once with the
+// provider's default pacing and once with pacing off (rate_limit = 0).
+// Every figure comes from the run.
 //
 //	TF_ACC_TERRAFORM_PATH=$(bash .ci/terraform.sh) go run ./internal/bench -n 1,50,200,1000
+//	TF_ACC_TERRAFORM_PATH=... go run ./internal/bench -n 10000 -shapes bitrix24_dialogs
 package main
 
 import (
@@ -45,8 +47,11 @@ var shapes = []shape{
 	{"for_each, no coalescing", func(n int) string { return forEach(n, `batch_window = "0s"`) }},
 	{"bitrix24_dialogs", func(n int) string {
 		return fmt.Sprintf(`
+locals {
+  ids = [for i in range(%d, %d) : "chat${i}"]
+}
 data "bitrix24_dialogs" "all" {
-  dialog_ids = [for i in range(%d, %d) : "chat${i}"]
+  dialog_ids = local.ids
 }
 output "sum" {
   value = sum([for d in data.bitrix24_dialogs.all.dialogs : d.id])
@@ -62,8 +67,11 @@ func forEach(n int, extra string) string {
 provider "bitrix24" {
   %s
 }
+locals {
+  ids = toset([for i in range(%d, %d) : "chat${i}"])
+}
 data "bitrix24_dialog" "each" {
-  for_each  = toset([for i in range(%d, %d) : "chat${i}"])
+  for_each  = local.ids
   dialog_id = each.value
 }
 output "sum" {
@@ -116,7 +124,8 @@ func run(nsFlag, only string, latency time.Duration, rate float64, burst, maxNoC
 	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "N\tshape\trequests\trequests/dialog\tQUERY_LIMIT_EXCEEDED\tplan wall\tprovider peak RSS\tno limit, 0 ms: wall\t\n")
+	fmt.Fprintf(tw, "N\tshape\trequests\trequests/dialog\tQUERY_LIMIT_EXCEEDED\tplan wall\tprovider peak RSS\t"+
+		"unlimited portal, 0 ms, default pacing: wall\tpacing off: wall\tpacing off: peak RSS\t\n")
 	for _, field := range strings.Split(nsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		if err != nil || n < 1 {
@@ -130,17 +139,19 @@ func run(nsFlag, only string, latency time.Duration, rate float64, burst, maxNoC
 				continue
 			}
 			limited := plan(tf, rc, bin, work, s.config(n), n, fakeportal.Faults{RateLimit: rate, RateBurst: burst, Latency: latency}, nil)
-			// A portal with no limit, and the provider told so.
-			free := plan(tf, rc, bin, work, s.config(n), n, fakeportal.Faults{},
-				[]string{"BITRIX24_RATE_LIMIT=1000", "BITRIX24_RATE_LIMIT_BURST=10000"})
-			for _, r := range []result{limited, free} {
+			// A portal with no limit (self-hosted): the provider with its
+			// default pacing, then with pacing off.
+			paced := plan(tf, rc, bin, work, s.config(n), n, fakeportal.Faults{}, nil)
+			free := plan(tf, rc, bin, work, s.config(n), n, fakeportal.Faults{}, []string{"BITRIX24_RATE_LIMIT=0"})
+			for _, r := range []result{limited, paced, free} {
 				if r.err != nil {
 					return fmt.Errorf("plan of %d dialogs (%s): %w", n, s.name, r.err)
 				}
 			}
-			row := fmt.Sprintf("%d\t%s\t%d\t%.3f\t%d\t%s\t%.1f MiB\t%s\t\n", n, s.name, limited.requests,
+			row := fmt.Sprintf("%d\t%s\t%d\t%.3f\t%d\t%s\t%.1f MiB\t%s\t%s\t%.1f MiB\t\n", n, s.name, limited.requests,
 				float64(limited.requests)/float64(n), limited.queryLimit, limited.wall.Round(10*time.Millisecond),
-				float64(limited.peakRSSKiB)/1024, free.wall.Round(10*time.Millisecond))
+				float64(limited.peakRSSKiB)/1024, paced.wall.Round(10*time.Millisecond), free.wall.Round(10*time.Millisecond),
+				float64(free.peakRSSKiB)/1024)
 			fmt.Fprint(os.Stderr, strings.ReplaceAll(row, "\t", " | "))
 			fmt.Fprint(tw, row)
 		}
@@ -172,7 +183,9 @@ func plan(tf, rc, bin, work, config string, n int, faults fakeportal.Faults, env
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tf, "plan", "-input=false", "-no-color", "-lock=false")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+	// The shell's BITRIX24_*, TF_LOG* and TF_CLI_* would change the figures
+	// (or conflict with the bench's webhook): leave them out.
+	cmd.Env = append(cleanEnv(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"BITRIX24_WEBHOOK_URL="+srv.URL+"/rest/1/demowebhookcode1/")
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
@@ -199,6 +212,20 @@ func plan(tf, rc, bin, work, config string, n int, faults fakeportal.Faults, env
 		total += v
 	}
 	return result{requests: total, queryLimit: st.Errors["QUERY_LIMIT_EXCEEDED"], wall: wall, peakRSSKiB: rss}
+}
+
+// cleanEnv is this process's environment without the variables that
+// configure the provider or Terraform's logging and CLI config.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "BITRIX24_") || strings.HasPrefix(name, "TF_LOG") || strings.HasPrefix(name, "TF_CLI_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
 
 func lastLines(s string, n int) string {

@@ -6,6 +6,8 @@ package bitrix24
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"sync"
@@ -41,6 +43,9 @@ type Config struct {
 	// HTTPClient sends the requests; a client with its own transport is
 	// made when nil.
 	HTTPClient *http.Client
+	// RootCAs are the CAs the client's own transport trusts; the system's
+	// when nil (see CertPool).
+	RootCAs *x509.CertPool
 	// RateLimit is how many requests per second the portal drains; 0 turns
 	// client-side pacing off until the portal first refuses a request.
 	RateLimit float64
@@ -145,6 +150,9 @@ func New(cfg Config) (*Client, error) {
 			transport = def.Clone()
 		}
 		transport.MaxIdleConnsPerHost = 16
+		if cfg.RootCAs != nil {
+			transport.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+		}
 		c.http = &http.Client{
 			Transport: transport,
 			// A redirect would resend the webhook code or token to

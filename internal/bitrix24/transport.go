@@ -3,6 +3,8 @@ package bitrix24
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -165,7 +167,12 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method string, err 
 	}
 	temporary := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || strings.Contains(msg, "connection reset")
-	return &TransportError{Method: method, Message: c.redactor.String(msg), Temporary: temporary}
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var hostname x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	untrusted := errors.As(err, &unknownCA) || errors.As(err, &invalid) || errors.As(err, &hostname) || errors.As(err, &verify)
+	return &TransportError{Method: method, Message: c.redactor.String(msg), Temporary: temporary, TLS: untrusted}
 }
 
 func isTimeout(err error) bool {

@@ -26,6 +26,15 @@ func readErrorDiagnostic(dialogID string, err error) (summary, detail string) {
 	var tries string
 	if errors.As(err, &exhausted) {
 		tries = fmt.Sprintf(" (after %d attempts)", exhausted.Attempts)
+		if exhausted.Busy {
+			tries = fmt.Sprintf(" (after %d attempts in %s)", exhausted.Attempts, exhausted.Waited.Round(time.Second))
+		}
+	}
+	var down *bitrix24.PortalDownError
+	if errors.As(err, &down) {
+		_, last := readErrorDiagnostic(dialogID, down.Last)
+		return summary, fmt.Sprintf("The portal did not answer %d requests in a row, so this read was not sent: the portal looks down "+
+			"or unreachable from here. The last failure:\n\n%s", down.Failures, last)
 	}
 	switch {
 	case errors.As(err, &oauthErr):
@@ -46,6 +55,11 @@ func readErrorDiagnostic(dialogID string, err error) (summary, detail string) {
 		detail = fmt.Sprintf("The portal did not answer %s within request_timeout (%s)%s.\n\n"+
 			"Check that the portal is up and reachable from here, or raise request_timeout (BITRIX24_REQUEST_TIMEOUT).",
 			timeoutErr.Method, timeoutErr.Timeout, tries)
+	case errors.As(err, &transportErr) && transportErr.TLS:
+		detail = fmt.Sprintf("The portal's TLS certificate is not trusted (%s): %s.\n\n"+
+			"If the portal is self-hosted with a certificate from an internal CA or a self-signed one, give that CA in "+
+			"ca_cert_pem or ca_cert_file (BITRIX24_CA_CERT_PEM, BITRIX24_CA_CERT_FILE). Otherwise check portal_url and any "+
+			"proxy between here and the portal.", transportErr.Method, transportErr.Message)
 	case errors.As(err, &transportErr):
 		detail = fmt.Sprintf("The provider could not reach the portal for %s%s: %s.\n\n"+
 			"Check portal_url (or webhook_url), DNS, proxies and firewalls between here and the portal.",
@@ -81,46 +95,61 @@ func contentType(ct string) string {
 	return fmt.Sprintf(" (Content-Type %s)", ct)
 }
 
-// codeHint says what to do about a portal error code.
-func codeHint(e *bitrix24.APIError) string {
-	switch strings.ToUpper(e.Code) {
-	case "ACCESS_ERROR":
-		return "The user of the webhook or token cannot read this dialog. The webhook's user must be a member of the chat: " +
-			"add that user to the chat, or use a webhook created by a member. A private dialog is reached by the other user's id " +
-			"and exists only after the two users have exchanged messages."
-	case "DIALOG_ID_EMPTY":
-		return "The portal did not accept the dialog id. Use chatN for a chat (for example chat1439), sgN for a workgroup chat, " +
-			"crmN, or a user id for a private dialog."
-	case "NO_AUTH_FOUND", "INVALID_CREDENTIALS", "INVALID_TOKEN":
-		return "The portal did not accept the credentials. The webhook may have been deleted or its code regenerated, or the token " +
-			"belongs to another portal. Copy the webhook URL again from the portal (Developer resources → Inbound webhook) into " +
-			"webhook_url (BITRIX24_WEBHOOK_URL), or set a valid access_token. The webhook needs the im scope."
-	case "EXPIRED_TOKEN":
-		return "The OAuth access token has expired (tokens live one hour). Set a fresh access_token, or set refresh_token, " +
-			"client_id and client_secret so the provider refreshes it. The application needs the im scope."
-	case "INSUFFICIENT_SCOPE":
-		return "The webhook or application lacks the im scope (Chat and notifications). Edit the inbound webhook in the portal, " +
-			"tick the im scope and save, then run Terraform again."
-	case "ERROR_METHOD_NOT_FOUND":
-		return "The portal does not offer im.dialog.get. Check that portal_url points at a Bitrix24 portal, and that the Chat (im) " +
+// codeHints says what to do about a portal error code. Codes are compared
+// case-insensitively (bitrix24.HasCode).
+var codeHints = []struct {
+	codes []string
+	hint  func(e *bitrix24.APIError) string
+}{
+	{[]string{bitrix24.CodeAccessError}, fixed("The user of the webhook or token cannot read this dialog. The webhook's user must be a member of the chat: " +
+		"add that user to the chat, or use a webhook created by a member. A private dialog is reached by the other user's id " +
+		"and exists only after the two users have exchanged messages.")},
+	{[]string{bitrix24.CodeDialogIDEmpty}, fixed("The portal did not accept the dialog id. Use chatN for a chat (for example chat1439), sgN for a workgroup chat, " +
+		"crmN, or a user id for a private dialog.")},
+	{[]string{bitrix24.CodeNoAuthFound, bitrix24.CodeInvalidCredentials, bitrix24.CodeInvalidToken}, fixed("The portal did not accept the credentials. " +
+		"The webhook may have been deleted or its code regenerated, or the token belongs to another portal. Copy the webhook URL again from the " +
+		"portal (Developer resources → Inbound webhook) into webhook_url (BITRIX24_WEBHOOK_URL), or set a valid access_token. The webhook needs the im scope.")},
+	{[]string{bitrix24.CodeExpiredToken}, fixed("The OAuth access token has expired (tokens live one hour). Set a fresh access_token, or set refresh_token, " +
+		"client_id and client_secret so the provider refreshes it. The application needs the im scope.")},
+	{[]string{bitrix24.CodeInsufficientScope}, fixed("The webhook or application lacks the im scope (Chat and notifications). Edit the inbound webhook in the portal, " +
+		"tick the im scope and save, then run Terraform again.")},
+	{[]string{bitrix24.CodeMethodNotFound}, func(e *bitrix24.APIError) string {
+		return "The portal does not offer " + e.Method + ". Check that portal_url points at a Bitrix24 portal, and that the Chat (im) " +
 			"module is installed on a self-hosted portal."
-	case "QUERY_LIMIT_EXCEEDED":
-		return "The portal's request rate limit was still exceeded after the retries. Other applications may share the limit: " +
-			"lower rate_limit or rate_limit_burst, raise max_retries, or run Terraform with a lower -parallelism."
-	case "OPERATION_TIME_LIMIT":
+	}},
+	{[]string{bitrix24.CodeQueryLimitExceeded}, fixed("The portal's request rate limit stayed exceeded for all of busy_timeout. Other plans and " +
+		"applications share the limit: raise busy_timeout (BITRIX24_BUSY_TIMEOUT), run fewer plans at once, or lower -parallelism.")},
+	{[]string{bitrix24.CodeOperationTimeLimit}, func(e *bitrix24.APIError) string {
 		when := "within 10 minutes"
 		if !e.OperatingResetAt.IsZero() {
-			when = fmt.Sprintf("at %s (in %s)", e.OperatingResetAt.UTC().Format(time.RFC3339),
-				time.Until(e.OperatingResetAt).Round(time.Second))
+			when = fmt.Sprintf("at %s (in %s)", e.OperatingResetAt.UTC().Format(time.RFC3339), e.UnblocksIn.Round(time.Second))
 		}
 		return fmt.Sprintf("The portal blocked %s for this webhook or application because it used too much server time. "+
 			"The method unblocks %s; run Terraform again after that.", e.Method, when)
-	case "OVERLOAD_LIMIT":
-		return "The portal's REST API is blocked because of overload. Retrying does not help: ask the portal's administrator or Bitrix24 support to lift the block."
-	case "INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER", "":
-		return "The portal failed while answering. Run Terraform again in a few minutes; raise max_retries if it keeps happening."
-	case "PAYMENT_REQUIRED", "ACCESS_DENIED":
-		return "The portal refused REST access. The portal's plan may not include the REST API, or the user may be blocked."
+	}},
+	{[]string{bitrix24.CodeOverloadLimit}, fixed("The portal's REST API is blocked because of overload. Retrying does not help: ask the portal's " +
+		"administrator or Bitrix24 support to lift the block.")},
+	{[]string{bitrix24.CodeInternalServerError, bitrix24.CodeUnexpectedAnswer, ""}, fixed("The portal failed while answering. Run Terraform " +
+		"again in a few minutes; raise max_retries if it keeps happening.")},
+	{[]string{bitrix24.CodePaymentRequired, bitrix24.CodeAccessDenied}, fixed("The portal refused REST access. The portal's plan may not " +
+		"include the REST API, or the user may be blocked.")},
+}
+
+func fixed(s string) func(*bitrix24.APIError) string {
+	return func(*bitrix24.APIError) string { return s }
+}
+
+// codeHint says what to do about a portal error code.
+func codeHint(e *bitrix24.APIError) string {
+	if e.Code == "" && (e.HTTPStatus == 429 || (e.HTTPStatus == 503 && e.RetryAfter > 0)) {
+		return "The portal said it is busy for all of busy_timeout. Run Terraform again later, or raise busy_timeout (BITRIX24_BUSY_TIMEOUT)."
+	}
+	for _, h := range codeHints {
+		for _, code := range h.codes {
+			if strings.EqualFold(e.Code, code) {
+				return h.hint(e)
+			}
+		}
 	}
 	return "Look the code up in the Bitrix24 REST API documentation (error codes) and fix the cause."
 }

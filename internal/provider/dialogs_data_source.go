@@ -2,9 +2,11 @@ package provider
 
 import (
 	"context"
-	"sort"
+	"errors"
+	"fmt"
+	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -12,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/bitrix24"
 )
 
 var (
@@ -30,9 +34,12 @@ type dialogsDataSource struct {
 }
 
 type dialogsModel struct {
-	DialogIDs types.Set `tfsdk:"dialog_ids"`
-	Dialogs   types.Map `tfsdk:"dialogs"`
+	DialogIDs types.List `tfsdk:"dialog_ids"`
+	Dialogs   types.Map  `tfsdk:"dialogs"`
 }
+
+// maxGroupedIDs is how many ids one grouped diagnostic names.
+const maxGroupedIDs = 5
 
 func (d *dialogsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_dialogs"
@@ -44,15 +51,18 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads many Bitrix24 chats at once. The ids are read with `im.dialog.get` inside `batch` calls of up to 50, " +
 			"so 1000 dialogs cost 20 requests. Each entry of `dialogs` has the same attributes as the `bitrix24_dialog` data source.\n\n" +
-			"If any id cannot be read, the read fails with one error per failing id.",
+			"If any id cannot be read, the read fails. A failure that hits many ids (the portal is down, busy or refuses the " +
+			"credentials) is reported once, with the number of ids and the first few of them.",
 		Attributes: map[string]schema.Attribute{
-			"dialog_ids": schema.SetAttribute{
-				Required:            true,
-				ElementType:         types.StringType,
-				MarkdownDescription: "The dialogs to read, each in a form `im.dialog.get` takes: `chatN`, `sgN`, `crmN` or a user id.",
-				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(dialogIDValidator()),
+			"dialog_ids": schema.ListAttribute{
+				Required:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "The dialogs to read, each in a form `im.dialog.get` takes: `chatN`, `sgN`, `crmN` or a user id. " +
+					"Duplicates are read once. A list rather than a set, so that planning thousands of ids stays fast.",
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.NoNullValues(),
+					listvalidator.ValueStringsAre(dialogIDValidator()),
 				},
 			},
 			"dialogs": schema.MapNestedAttribute{
@@ -78,12 +88,10 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Bitrix24 provider not configured", "The provider was not configured before the data source was read. Please report this issue to the provider developers.")
 		return
 	}
-	var ids []string
-	resp.Diagnostics.Append(cfg.DialogIDs.ElementsAs(ctx, &ids, false)...)
-	if resp.Diagnostics.HasError() {
+	ids, ok := uniqueIDs(cfg.DialogIDs, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	sort.Strings(ids)
 	client := d.data.client
 	ctx = maskSecrets(ctx, client.Redactor())
 	tflog.Debug(ctx, "Reading Bitrix24 dialogs", map[string]any{"count": len(ids)})
@@ -93,12 +101,7 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Cannot read Bitrix24 dialogs", readErrorDetail(err))
 		return
 	}
-	for _, id := range ids {
-		if ferr, ok := failed[id]; ok {
-			summary, detail := readErrorDiagnostic(id, ferr)
-			resp.Diagnostics.AddAttributeError(path.Root("dialog_ids").AtSetValue(types.StringValue(id)), summary, detail)
-		}
-	}
+	addGroupedReadErrors(&resp.Diagnostics, ids, failed)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -118,6 +121,89 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	resp.Diagnostics.Append(diags...)
 	cfg.Dialogs = dialogsValue
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// uniqueIDs returns the list's ids in order, each once. A null or unknown
+// element (which the validators reject at plan time) is a user error.
+func uniqueIDs(list types.List, diags interface {
+	AddAttributeError(path.Path, string, string)
+}) ([]string, bool) {
+	elems := list.Elements()
+	ids := make([]string, 0, len(elems))
+	seen := make(map[string]struct{}, len(elems))
+	for i, e := range elems {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			diags.AddAttributeError(path.Root("dialog_ids").AtListIndex(i), "Invalid dialog id",
+				fmt.Sprintf("Element %d of dialog_ids is null or unknown. Every element must be a dialog id: %s.", i, dialogIDForms))
+			return nil, false
+		}
+		if _, dup := seen[s.ValueString()]; dup {
+			continue
+		}
+		seen[s.ValueString()] = struct{}{}
+		ids = append(ids, s.ValueString())
+	}
+	return ids, true
+}
+
+// addGroupedReadErrors reports the failed ids, one diagnostic per distinct
+// failure: a failure that hits many ids is reported once, with the count
+// and the first few ids.
+func addGroupedReadErrors(diags interface{ AddError(string, string) }, ids []string, failed map[string]error) {
+	type group struct {
+		detail string
+		ids    []string
+	}
+	var groups []*group
+	byDetail := map[string]*group{}
+	for _, id := range ids {
+		err, ok := failed[id]
+		if !ok {
+			continue
+		}
+		_, detail := readErrorDiagnostic(id, err)
+		key := failureKey(err, detail)
+		g := byDetail[key]
+		if g == nil {
+			g = &group{detail: detail}
+			byDetail[key] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, id)
+	}
+	for _, g := range groups {
+		if len(g.ids) == 1 {
+			summary, _ := readErrorDiagnostic(g.ids[0], failed[g.ids[0]])
+			diags.AddError(summary, g.detail)
+			continue
+		}
+		quoted := make([]string, 0, maxGroupedIDs)
+		for _, id := range g.ids[:min(len(g.ids), maxGroupedIDs)] {
+			quoted = append(quoted, fmt.Sprintf("%q", id))
+		}
+		names := strings.Join(quoted, ", ")
+		if more := len(g.ids) - maxGroupedIDs; more > 0 {
+			names += fmt.Sprintf(" and %d more", more)
+		}
+		diags.AddError(fmt.Sprintf("Cannot read %d Bitrix24 dialogs", len(g.ids)),
+			fmt.Sprintf("The same failure hit %d of the %d dialogs in dialog_ids: %s.\n\n%s", len(g.ids), len(ids), names, g.detail))
+	}
+}
+
+// failureKey says which failures are the same: the portal's error code
+// and description, whether it came inside a batch (HTTP 200) or alone;
+// else the diagnostic's text.
+func failureKey(err error, detail string) string {
+	var apiErr *bitrix24.APIError
+	var down *bitrix24.PortalDownError
+	switch {
+	case errors.As(err, &down):
+		return "down"
+	case errors.As(err, &apiErr):
+		return "api\x00" + apiErr.Method + "\x00" + strings.ToUpper(apiErr.Code) + "\x00" + apiErr.Description
+	}
+	return detail
 }
 
 func readErrorDetail(err error) string {

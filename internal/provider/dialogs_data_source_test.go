@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -86,11 +88,85 @@ data "bitrix24_dialogs" "some" {
   dialog_ids = ["chat42", "chat99", "chat123456"]
 }`,
 			ExpectError: errorRe(
-				`Cannot read Bitrix24 dialog "chat123456"`, "ACCESS_ERROR", "You don't have access to this chat",
 				`Cannot read Bitrix24 dialog "chat99"`, "ACCESS_ERROR", "You do not have access to the specified dialog", "must be a member",
+				`Cannot read Bitrix24 dialog "chat123456"`, "ACCESS_ERROR", "You don't have access to this chat",
 			),
 		}},
 	})
+}
+
+// One failure that hits many ids is one diagnostic with the count and the
+// first five ids, not one per id.
+func TestDialogsDataSource_oneDiagnosticForAFailureOfManyIDs(t *testing.T) {
+	t.Parallel()
+	_, srv := startPortal(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv) + `
+locals {
+  missing = [for i in range(900000, 900200) : "chat${i}"]
+}
+data "bitrix24_dialogs" "some" {
+  dialog_ids = concat(["chat42"], local.missing)
+}`,
+			ExpectError: errorRe("Cannot read 200 Bitrix24 dialogs", `The same failure hit 200 of the 201 dialogs in dialog_ids: `+
+				`"chat900000", "chat900001", "chat900002", "chat900003", "chat900004" and 195 more.`, "ACCESS_ERROR"),
+		}},
+	})
+}
+
+// The grouped diagnostic is the only one: checked on the raw output of a
+// real plan, which ExpectError cannot count.
+func TestDialogsDataSource_deadPortalGivesAHandfulOfDiagnostics(t *testing.T) {
+	t.Parallel()
+	config := providerRequirement + `
+provider "bitrix24" {
+  webhook_url     = "http://` + closedAddress() + `/rest/1/` + testWebhookCode + `/"
+  max_retries     = 1
+  request_timeout = "2s"
+}
+locals {
+  ids = [for i in range(1, 1001) : "chat${i}"]
+}
+data "bitrix24_dialogs" "all" {
+  dialog_ids = local.ids
+}
+`
+	res := runPlan(t, config, nil)
+	if res.err == nil {
+		t.Fatalf("the plan succeeded against a closed port:\n%s", tail(res.output))
+	}
+	if n := strings.Count(res.output, "Error: "); n < 1 || n > 3 {
+		t.Fatalf("want 1 to 3 diagnostics for 1000 ids on a dead portal, got %d:\n%s", n, tail(res.output))
+	}
+	if !strings.Contains(res.output, "dialogs") || !strings.Contains(res.output, "more") {
+		t.Fatalf("the diagnostic should count the ids:\n%s", tail(res.output))
+	}
+	t.Logf("dead portal, 1000 ids: %d diagnostics, %d lines, %s", strings.Count(res.output, "Error: "), strings.Count(res.output, "\n"), res.took.Round(time.Millisecond))
+}
+
+func TestDialogsDataSource_duplicatesAreReadOnce(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv) + `
+data "bitrix24_dialogs" "x" {
+  dialog_ids = ["chat42", "chat1439", "chat42"]
+}`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.x", tfjsonpath.New("dialogs"), knownvalue.MapSizeExact(2)),
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.x", tfjsonpath.New("dialogs").AtMapKey("chat42").AtMapKey("id"), knownvalue.Int64Exact(42)),
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.x", tfjsonpath.New("dialog_ids"), knownvalue.ListSizeExact(3)),
+			},
+		}},
+	})
+	// Each read of the data source is one batch of the two distinct ids.
+	if st := portal.Stats(); st.Requests["batch"] == 0 || st.Commands["im.dialog.get"] != 2*st.Requests["batch"] {
+		t.Fatalf("the duplicate id was read again: %+v", st)
+	}
 }
 
 func TestDialogsDataSource_validation(t *testing.T) {
@@ -99,6 +175,7 @@ func TestDialogsDataSource_validation(t *testing.T) {
 	for config, want := range map[string]string{
 		`dialog_ids = ["chat42", "general"]`: "must be chatN",
 		`dialog_ids = []`:                    "at least 1",
+		`dialog_ids = ["chat42", null]`:      "null",
 	} {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testProviderFactories,

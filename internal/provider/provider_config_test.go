@@ -132,9 +132,25 @@ func TestProvider_configErrors(t *testing.T) {
 			fmt.Sprintf("webhook_url = %q\n request_timeout = \"1ms\"", hook),
 			errorRe("Invalid duration", "between 1s and 1h0m0s"),
 		},
-		"rate limit zero": {
-			fmt.Sprintf("webhook_url = %q\n rate_limit = 0", hook),
-			errorRe("rate_limit", "between 0.010000 and 1000.000000"),
+		"rate limit negative": {
+			fmt.Sprintf("webhook_url = %q\n rate_limit = -1", hook),
+			errorRe("rate_limit", "between 0.000000 and 1000.000000"),
+		},
+		"retries not whole": {
+			fmt.Sprintf("webhook_url = %q\n max_retries = 1.5", hook),
+			errorRe("Invalid whole number", "max_retries must be a whole number between 0 and 20, got 1.5"),
+		},
+		"busy timeout too long": {
+			fmt.Sprintf("webhook_url = %q\n busy_timeout = \"2h\"", hook),
+			errorRe("busy_timeout", "between 1s and 1h0m0s"),
+		},
+		"CA PEM not a certificate": {
+			fmt.Sprintf("webhook_url = %q\n ca_cert_pem = \"hello\"", hook),
+			errorRe("Invalid Bitrix24 CA certificate", `"ca_cert_pem" in the provider configuration holds no PEM certificate`),
+		},
+		"CA file missing": {
+			fmt.Sprintf("webhook_url = %q\n ca_cert_file = \"/nonexistent/ca.pem\"", hook),
+			errorRe("Cannot read the Bitrix24 CA file", `"ca_cert_file"`, "no such file"),
 		},
 		"burst zero": {
 			fmt.Sprintf("webhook_url = %q\n rate_limit_burst = 0", hook),
@@ -187,6 +203,11 @@ func TestProvider_environment(t *testing.T) {
 		"tuning": {
 			"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/" + testWebhookCode + "/", "BITRIX24_RATE_LIMIT": "5",
 			"BITRIX24_RATE_LIMIT_BURST": "250", "BITRIX24_MAX_RETRIES": "0", "BITRIX24_REQUEST_TIMEOUT": "10s", "BITRIX24_BATCH_WINDOW": "0s",
+			"BITRIX24_BUSY_TIMEOUT": "30s",
+		},
+		"pacing off": {"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/" + testWebhookCode + "/", "BITRIX24_RATE_LIMIT": "0"},
+		"leftover portal URL of another portal": {
+			"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/" + testWebhookCode + "/", "BITRIX24_PORTAL_URL": "https://other.example.com",
 		},
 	}
 	for name, env := range cases {
@@ -258,6 +279,30 @@ func TestProvider_environmentErrors(t *testing.T) {
 			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_BATCH_WINDOW": "-1s"},
 			errorRe("Invalid Bitrix24 batch_window", "BITRIX24_BATCH_WINDOW"),
 		},
+		"retries not whole": {
+			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_MAX_RETRIES": "1.5"},
+			errorRe("Invalid Bitrix24 max_retries", "must be a whole number between 0 and 20", `"1.5"`),
+		},
+		"bad busy timeout": {
+			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_BUSY_TIMEOUT": "forever"},
+			errorRe("Invalid Bitrix24 busy_timeout", "BITRIX24_BUSY_TIMEOUT"),
+		},
+		"bad CA PEM": {
+			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_CA_CERT_PEM": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"},
+			errorRe("Invalid Bitrix24 CA certificate", "BITRIX24_CA_CERT_PEM", "cannot be parsed"),
+		},
+		// A webhook URL from the environment does not report the code's
+		// configuration line, which does not exist.
+		"bad webhook URL has no configuration-line note": {
+			map[string]string{"BITRIX24_WEBHOOK_URL": "https://example.bitrix24.com/rest/1/abc/x/"},
+			regexp.MustCompile(`(?s)nothing after the code[^(]*$`),
+		},
+		// portal_url from the environment is ignored in webhook_url mode,
+		// even when invalid; the webhook's own error is what is reported.
+		"leftover portal URL ignored": {
+			map[string]string{"BITRIX24_WEBHOOK_URL": "https://example.bitrix24.com/rest/1/abc/x/", "BITRIX24_PORTAL_URL": "not a url"},
+			errorRe("Invalid Bitrix24 webhook URL", "nothing after the code"),
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -297,8 +342,7 @@ provider "bitrix24" {
 
 func TestProvider_sensitiveAttributes(t *testing.T) {
 	t.Parallel()
-	schema := New("test")()
-	var resp = providerSchema(t, schema)
+	var resp = providerSchema(t, New("test")())
 	for name, want := range map[string]bool{
 		"webhook_url": true, "webhook_code": true, "access_token": true, "refresh_token": true, "client_secret": true,
 		"portal_url": false, "user_id": false, "client_id": false,

@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -46,4 +48,34 @@ func parseDuration(s string, minimum, maximum time.Duration) (time.Duration, err
 		return 0, fmt.Errorf("must be between %s and %s, got %s", minimum, maximum, d)
 	}
 	return d, nil
+}
+
+var _ validator.Float64 = wholeNumberValidator{}
+
+// wholeNumberValidator checks that a number is whole and within bounds.
+// Whole-number settings are Float64 attributes with this validator, so
+// that `1.5` gets a plain diagnostic instead of the framework's conversion
+// error.
+type wholeNumberValidator struct{ min, max float64 }
+
+func wholeNumberBetween(minimum, maximum float64) wholeNumberValidator {
+	return wholeNumberValidator{min: minimum, max: maximum}
+}
+
+func (v wholeNumberValidator) Description(_ context.Context) string {
+	return fmt.Sprintf("value must be a whole number between %g and %g", v.min, v.max)
+}
+
+func (v wholeNumberValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v wholeNumberValidator) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if f := req.ConfigValue.ValueFloat64(); f != math.Trunc(f) || f < v.min || f > v.max {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid whole number",
+			fmt.Sprintf("%s must be a whole number between %g and %g, got %s.", req.Path, v.min, v.max, strconv.FormatFloat(f, 'f', -1, 64)))
+	}
 }

@@ -1,0 +1,218 @@
+package provider
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/bitrix24"
+)
+
+// authMode is one way to authenticate.
+type authMode struct {
+	name string
+	// keys are the settings that choose this mode when set.
+	keys []string
+	// extras belong to the mode without choosing it.
+	extras []string
+	build  func(s settings, diags *diag.Diagnostics) bitrix24.Auth
+}
+
+var authModes = []authMode{
+	{name: "webhook_url", keys: []string{attrWebhookURL}, build: webhookURLAuth},
+	{name: "user_id + webhook_code", keys: []string{attrUserID, attrWebhookCode}, build: webhookPartsAuth},
+	{name: "access_token", keys: []string{attrAccessToken}, extras: []string{attrRefreshToken, attrClientID, attrClientSecret}, build: oauthAuth},
+}
+
+func (m authMode) settings() []string { return append(append([]string(nil), m.keys...), m.extras...) }
+
+const authHelp = "Configure exactly one way to authenticate:\n" +
+	"  - webhook_url (or BITRIX24_WEBHOOK_URL): the inbound webhook URL that Bitrix24 shows, https://PORTAL/rest/USER_ID/CODE/\n" +
+	"  - portal_url + user_id + webhook_code (or BITRIX24_PORTAL_URL, BITRIX24_USER_ID, BITRIX24_WEBHOOK_CODE)\n" +
+	"  - portal_url + access_token (or BITRIX24_PORTAL_URL, BITRIX24_ACCESS_TOKEN) for an OAuth 2.0 application"
+
+// resolveAuth picks the one configured auth mode and builds it. Auth
+// settings in the configuration win: when the configuration names a mode,
+// environment variables of the other modes are ignored.
+func resolveAuth(s settings) (bitrix24.Auth, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	mode, ok := pickAuthMode(s, &diags)
+	if !ok {
+		return bitrix24.Auth{}, diags
+	}
+	auth := mode.build(s, &diags)
+	return auth, diags
+}
+
+func pickAuthMode(s settings, diags *diag.Diagnostics) (authMode, bool) {
+	var inConfig []authMode
+	for _, m := range authModes {
+		for _, a := range m.settings() {
+			if s[a].fromConfig && s[a].set() {
+				inConfig = append(inConfig, m)
+				break
+			}
+		}
+	}
+	if len(inConfig) > 0 {
+		for _, m := range authModes {
+			for _, a := range m.settings() {
+				if st := s[a]; !st.fromConfig {
+					st.value = ""
+					s[a] = st
+				}
+			}
+		}
+	}
+	var present []authMode
+	var firstKeys []setting
+	for _, m := range authModes {
+		for _, a := range m.settings() {
+			if s[a].set() {
+				present = append(present, m)
+				firstKeys = append(firstKeys, s[a])
+				break
+			}
+		}
+	}
+	switch len(present) {
+	case 0:
+		diags.AddError("Missing Bitrix24 credentials", "The provider has no credentials for the Bitrix24 portal.\n\n"+authHelp)
+		return authMode{}, false
+	case 1:
+		return present[0], true
+	}
+	names := make([]string, len(firstKeys))
+	for i, k := range firstKeys {
+		names[i] = k.source()
+	}
+	addSettingError(diags, firstKeys[1], "Conflicting Bitrix24 credentials",
+		"More than one way to authenticate is set: "+strings.Join(names, " and ")+". Remove all but one.\n\n"+authHelp)
+	return authMode{}, false
+}
+
+// portalBase parses portal_url; ok is false (with an error) when it is set
+// but invalid, and base is "" when it is not set.
+func portalBase(s settings, diags *diag.Diagnostics) (base string, ok bool) {
+	portal := s[attrPortalURL]
+	if !portal.set() {
+		return "", true
+	}
+	base, err := bitrix24.ParsePortalURL(portal.value, false)
+	if err != nil {
+		addSettingError(diags, portal, "Invalid Bitrix24 portal URL",
+			fmt.Sprintf("The value of %s is not a portal URL: %s. Use the portal's address, for example https://example.bitrix24.com.", portal.source(), err))
+		return "", false
+	}
+	return base, true
+}
+
+// requirePortal parses portal_url, which mode needs.
+func requirePortal(s settings, mode string, diags *diag.Diagnostics) (string, bool) {
+	base, ok := portalBase(s, diags)
+	if ok && base == "" {
+		addSettingError(diags, s[attrPortalURL], "Missing Bitrix24 portal URL",
+			fmt.Sprintf("%s needs portal_url (or the BITRIX24_PORTAL_URL environment variable), for example https://example.bitrix24.com.", mode))
+		return "", false
+	}
+	return base, ok
+}
+
+// webhookURLAuth: webhook_url names the portal itself, so portal_url
+// matters only when the configuration sets it too, and then must agree. A
+// BITRIX24_PORTAL_URL left in the environment is ignored.
+func webhookURLAuth(s settings, diags *diag.Diagnostics) bitrix24.Auth {
+	w := s[attrWebhookURL]
+	hook, err := bitrix24.ParseWebhookURL(w.value)
+	if err != nil {
+		addSettingError(diags, w, "Invalid Bitrix24 webhook URL",
+			fmt.Sprintf("The value of %s is not an inbound webhook URL: %s. Copy the URL Bitrix24 shows for the webhook, https://PORTAL/rest/USER_ID/CODE/.", w.source(), err))
+		return bitrix24.Auth{}
+	}
+	if portal := s[attrPortalURL]; portal.fromConfig {
+		base, ok := portalBase(s, diags)
+		if !ok {
+			return bitrix24.Auth{}
+		}
+		if !strings.EqualFold(base, hook.PortalURL) {
+			addSettingError(diags, portal, "Conflicting Bitrix24 portal URL",
+				fmt.Sprintf("portal_url is %s but webhook_url points at %s. Remove portal_url: webhook_url already names the portal.", base, hook.PortalURL))
+			return bitrix24.Auth{}
+		}
+	}
+	return bitrix24.Auth{Webhook: &hook}
+}
+
+func webhookPartsAuth(s settings, diags *diag.Diagnostics) bitrix24.Auth {
+	uid, code := s[attrUserID], s[attrWebhookCode]
+	for _, missing := range []setting{uid, code} {
+		if !missing.set() {
+			addSettingError(diags, missing, "Missing Bitrix24 "+missing.attr,
+				fmt.Sprintf("user_id and webhook_code go together; set %s in the provider configuration or the %s environment variable.", missing.attr, missing.env))
+		}
+	}
+	if diags.HasError() {
+		return bitrix24.Auth{}
+	}
+	id, err := strconv.ParseInt(uid.value, 10, 64)
+	if err != nil || id <= 0 {
+		addSettingError(diags, uid, "Invalid Bitrix24 user_id",
+			fmt.Sprintf("The value of %s must be a positive whole number, the number after /rest/ in the webhook URL; got %q.", uid.source(), uid.value))
+		return bitrix24.Auth{}
+	}
+	if _, err := bitrix24.ParseWebhookURL("https://x/rest/1/" + code.value + "/"); err != nil {
+		addSettingError(diags, code, "Invalid Bitrix24 webhook_code",
+			fmt.Sprintf("The value of %s must be the webhook's code: letters, digits, '-' and '_' only, the last part of the webhook URL.", code.source()))
+		return bitrix24.Auth{}
+	}
+	base, ok := requirePortal(s, "user_id + webhook_code", diags)
+	if !ok {
+		return bitrix24.Auth{}
+	}
+	return bitrix24.Auth{Webhook: &bitrix24.Webhook{PortalURL: base, UserID: id, Code: code.value}}
+}
+
+func oauthAuth(s settings, diags *diag.Diagnostics) bitrix24.Auth {
+	token := s[attrAccessToken]
+	if !token.set() {
+		addSettingError(diags, token, "Missing Bitrix24 access token",
+			"refresh_token, client_id and client_secret only refresh an access token: set access_token (or BITRIX24_ACCESS_TOKEN) too.")
+		return bitrix24.Auth{}
+	}
+	base, ok := requirePortal(s, "access_token", diags)
+	if !ok {
+		return bitrix24.Auth{}
+	}
+	var set, unset []string
+	var firstUnset setting
+	for _, a := range []string{attrRefreshToken, attrClientID, attrClientSecret} {
+		if r := s[a]; r.set() {
+			set = append(set, r.attr)
+		} else {
+			if len(unset) == 0 {
+				firstUnset = r
+			}
+			unset = append(unset, fmt.Sprintf("%s (%s)", r.attr, r.env))
+		}
+	}
+	if len(set) > 0 && len(unset) > 0 {
+		addSettingError(diags, firstUnset, "Incomplete Bitrix24 OAuth refresh settings",
+			fmt.Sprintf("Refreshing the access token needs refresh_token, client_id and client_secret together; %s set, but not %s.",
+				strings.Join(set, ", "), strings.Join(unset, ", ")))
+		return bitrix24.Auth{}
+	}
+	u := s[attrOAuthURL]
+	if u.set() {
+		if _, err := bitrix24.ParsePortalURL(u.value, true); err != nil {
+			addSettingError(diags, u, "Invalid Bitrix24 OAuth URL",
+				fmt.Sprintf("The value of %s is not a URL: %s. The default is %s.", u.source(), err, bitrix24.DefaultOAuthTokenURL))
+			return bitrix24.Auth{}
+		}
+	}
+	return bitrix24.Auth{OAuth: &bitrix24.OAuth{
+		PortalURL: base, AccessToken: token.value, RefreshToken: s[attrRefreshToken].value,
+		ClientID: s[attrClientID].value, ClientSecret: s[attrClientSecret].value, TokenURL: u.value,
+	}}
+}
