@@ -19,7 +19,8 @@ import (
 //     bucket becomes full and its rate halves, at most once per round of
 //     requests (only a request sent after the last cut can cut again).
 //   - Every accepted request raises the rate by a fiftieth of the
-//     configured rate, up to the configured rate.
+//     configured rate, up to the configured rate (with pacing off, by 5%,
+//     without a cap).
 //
 // So several plans (and other integrations) that share one portal's bucket
 // converge on a share of its drain rate instead of overflowing it.
@@ -131,11 +132,14 @@ func (f *flowControl) accepted() {
 	if !f.paced {
 		return
 	}
-	step := f.maxRate
-	if step == 0 {
-		step = DefaultRateLimit
+	if f.maxRate == 0 {
+		// No configured rate to return to: grow by 5% a request (TCP's
+		// slow start), so that a portal with a high limit is soon used
+		// at its pace.
+		f.rate = math.Max(f.rate*1.05, f.rate+DefaultRateLimit/50)
+		return
 	}
-	f.rate += step / 50
+	f.rate += f.maxRate / 50
 	if f.maxRate > 0 && f.rate > f.maxRate {
 		f.rate = f.maxRate
 	}

@@ -86,3 +86,18 @@ func TestFlowControl_offUntilTheFirstRefusal(t *testing.T) {
 		t.Fatalf("after the first refusal a request should wait 500ms, waits %s", d)
 	}
 }
+
+// With pacing off there is no configured rate to return to: after a
+// refusal the rate grows by 5% a request, so a fast portal is soon used at
+// its pace again.
+func TestFlowControl_offGrowsBackFast(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	f := newFlowControl(clk, 0, 0)
+	f.refused(clk.Now())
+	for i := 0; i < 50; i++ {
+		f.accepted()
+	}
+	if rate, _ := f.snapshot(); rate < 20 {
+		t.Fatalf("50 accepted requests after a refusal should take 2/s past 20/s, got %v", rate)
+	}
+}

@@ -76,7 +76,8 @@ func runPlan(t *testing.T, config string, env map[string]string) planResult {
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "BITRIX24_") || strings.HasPrefix(name, "TF_LOG") || strings.HasPrefix(name, "TF_CLI_") {
+		if strings.HasPrefix(name, "BITRIX24_") || strings.HasPrefix(name, "TF_LOG") || strings.HasPrefix(name, "TF_CLI_") ||
+			strings.HasSuffix(strings.ToUpper(name), "_PROXY") {
 			continue
 		}
 		cmd.Env = append(cmd.Env, kv)

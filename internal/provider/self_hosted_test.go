@@ -1,0 +1,192 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+// startTLSPortal serves the demo portal over HTTPS with a certificate from
+// a throwaway CA, as a self-hosted portal with an internal CA does.
+func startTLSPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server, *fakeportal.TestCA) {
+	t.Helper()
+	ca, err := fakeportal.NewTestCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Issue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fakeportal.New(fakeportal.DefaultFixtures())
+	srv := p.StartTLS(cert)
+	t.Cleanup(func() {
+		p.Close()
+		srv.Close()
+	})
+	return p, srv, ca
+}
+
+func TestSelfHosted_customCA(t *testing.T) {
+	t.Parallel()
+	portal, srv, ca := startTLSPortal(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca.PEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, setting := range map[string]string{
+		"CA from PEM":  fmt.Sprintf("ca_cert_pem = %q", ca.PEM),
+		"CA from file": fmt.Sprintf("ca_cert_file = %q", caFile),
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:            webhookProvider(srv, setting) + readChat42,
+					ConfigStateChecks: expectChat42,
+				}},
+			})
+		})
+	}
+	if n := portal.Requests("im.dialog.get"); n == 0 {
+		t.Fatal("no read reached the portal over TLS")
+	}
+}
+
+// Without the CA the read fails, and the diagnostic names the settings
+// that fix it.
+func TestSelfHosted_missingCANamesTheSetting(t *testing.T) {
+	t.Parallel()
+	portal, srv, _ := startTLSPortal(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      webhookProvider(srv) + readChat42,
+			ExpectError: errorRe(`Cannot read Bitrix24 dialog "chat42"`, "TLS certificate is not trusted", "ca_cert_pem or ca_cert_file"),
+		}},
+	})
+	if n := portal.Requests("im.dialog.get"); n != 0 {
+		t.Fatalf("the portal answered %d reads over an untrusted connection", n)
+	}
+}
+
+// rate_limit = 0: 120 reads one request each against an unlimited portal
+// are not paced (with the default 2/s after a burst of 50 they take 35 s).
+func TestSelfHosted_pacingOff(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	portal.AddDialogs(fakeportal.GroupChats(120, 30000, 1)...)
+	config := providerRequirement + webhookProvider(srv, "rate_limit = 0", `batch_window = "0s"`) + `
+locals {
+  ids = toset([for i in range(30000, 30120) : "chat${i}"])
+}
+data "bitrix24_dialog" "many" {
+  for_each  = local.ids
+  dialog_id = each.value
+}
+output "ids" {
+  value = sum([for d in data.bitrix24_dialog.many : d.id])
+}
+`
+	res := runPlan(t, config, nil)
+	if res.err != nil {
+		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
+	}
+	if want := fmt.Sprintf("ids = %d", 120*30000+119*120/2); !strings.Contains(res.output, want) {
+		t.Fatalf("the output lacks %q:\n%s", want, tail(res.output))
+	}
+	if n := portal.Requests("im.dialog.get"); n != 120 {
+		t.Fatalf("want 120 requests, got %d", n)
+	}
+	// The default pacing would hold the last 70 reads for 35 s; a bound of
+	// 30 s leaves room for a busy machine and still fails if pacing is on.
+	if res.took.Seconds() > 30 {
+		t.Fatalf("120 reads with pacing off took %s", res.took)
+	}
+	t.Logf("120 reads, pacing off, unlimited portal: %s", res.took)
+}
+
+// With pacing off the provider still slows down when the portal refuses:
+// a portal whose administrator turned limits on is respected.
+func TestSelfHosted_pacingOffStillRespectsRefusals(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	portal.AddDialogs(fakeportal.GroupChats(60, 31000, 1)...)
+	portal.SetFaults(fakeportal.Faults{RateLimit: 20, RateBurst: 10})
+	config := providerRequirement + webhookProvider(srv, "rate_limit = 0", `batch_window = "0s"`) + `
+locals {
+  ids = toset([for i in range(31000, 31060) : "chat${i}"])
+}
+data "bitrix24_dialog" "many" {
+  for_each  = local.ids
+  dialog_id = each.value
+}
+output "ids" {
+  value = sum([for d in data.bitrix24_dialog.many : d.id])
+}
+`
+	res := runPlan(t, config, nil)
+	if res.err != nil {
+		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
+	}
+	qle := portal.ErrorCount("QUERY_LIMIT_EXCEEDED")
+	if qle == 0 {
+		t.Fatal("the portal never refused: the test proves nothing")
+	}
+	// Without flow control every one of Terraform's parallel reads would
+	// retry on its own backoff; with it the refusals stay few.
+	if qle > 30 {
+		t.Fatalf("the portal refused %d of %d requests", qle, portal.Requests("im.dialog.get"))
+	}
+	t.Logf("pacing off against a 20/s burst-10 portal: %d refusals in %d requests, %s", qle, portal.Requests("im.dialog.get"), res.took)
+}
+
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured: the plan's requests
+// to a portal host name reach the portal only through the proxy.
+func TestSelfHosted_proxy(t *testing.T) {
+	t.Parallel()
+	portal := fakeportal.New(fakeportal.DefaultFixtures())
+	var proxied atomic.Int64
+	// A forward proxy for plain http: requests arrive in absolute form
+	// (POST http://portal.test/rest/...) and are served by the portal.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Host != "portal.test" {
+			http.Error(w, "this proxy serves portal.test only", http.StatusBadGateway)
+			return
+		}
+		proxied.Add(1)
+		portal.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { portal.Close(); proxy.Close() })
+	config := providerRequirement + `
+provider "bitrix24" {
+  webhook_url = "http://portal.test/rest/1/` + testWebhookCode + `/"
+}
+` + readChat42Output
+	res := runPlan(t, config, map[string]string{"HTTP_PROXY": proxy.URL, "http_proxy": proxy.URL})
+	if res.err != nil {
+		t.Fatalf("plan through the proxy failed: %v\n%s", res.err, tail(res.output))
+	}
+	if !strings.Contains(res.output, "id = 42") || proxied.Load() == 0 {
+		t.Fatalf("the read did not go through the proxy (%d proxied):\n%s", proxied.Load(), tail(res.output))
+	}
+	if !strings.Contains(res.output, "plain http") {
+		t.Fatalf("a plain-http portal that is not loopback should get a warning:\n%s", tail(res.output))
+	}
+	// NO_PROXY sends the same host around the proxy: it then cannot be
+	// resolved, so the plan fails without the proxy seeing a request.
+	before := proxied.Load()
+	res = runPlan(t, config, map[string]string{"HTTP_PROXY": proxy.URL, "NO_PROXY": "portal.test"})
+	if res.err == nil || proxied.Load() != before {
+		t.Fatalf("NO_PROXY was not honoured (proxied %d more):\n%s", proxied.Load()-before, tail(res.output))
+	}
+}
