@@ -48,7 +48,7 @@ var shapes = []shape{
 	{"bitrix24_dialogs", func(n int) string {
 		return fmt.Sprintf(`
 locals {
-  ids = [for i in range(%d, %d) : "chat${i}"]
+  ids = %s
 }
 data "bitrix24_dialogs" "all" {
   dialog_ids = local.ids
@@ -56,8 +56,16 @@ data "bitrix24_dialogs" "all" {
 output "sum" {
   value = sum([for d in data.bitrix24_dialogs.all.dialogs : d.id])
 }
-`, first, first+n)
+`, idList(n))
 	}},
+}
+
+// idList is an HCL expression for the ids chatFIRST … chatFIRST+n-1.
+// Terraform's range() makes at most 1024 values, so it is built in
+// blocks of 1000.
+func idList(n int) string {
+	return fmt.Sprintf(`slice(flatten([for a in range(0, %d) : [for b in range(0, 1000) : "chat${%d + a * 1000 + b}"]]), 0, %d)`,
+		(n+999)/1000, first, n)
 }
 
 const first = 100000
@@ -68,7 +76,7 @@ provider "bitrix24" {
   %s
 }
 locals {
-  ids = toset([for i in range(%d, %d) : "chat${i}"])
+  ids = toset(%s)
 }
 data "bitrix24_dialog" "each" {
   for_each  = local.ids
@@ -77,7 +85,7 @@ data "bitrix24_dialog" "each" {
 output "sum" {
   value = sum([for d in data.bitrix24_dialog.each : d.id])
 }
-`, extra, first, first+n)
+`, extra, idList(n))
 }
 
 type result struct {

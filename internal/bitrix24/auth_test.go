@@ -2,6 +2,7 @@ package bitrix24
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -88,5 +89,35 @@ func TestSnippet(t *testing.T) {
 	}
 	if strings.Contains(snippet([]byte("token abc123"), NewRedactor("abc123")), "abc123") {
 		t.Errorf("snippet leaks a secret")
+	}
+}
+
+// Clean masks every secret in every encoding, removes control characters
+// and bounds the length, whatever the portal sends.
+func TestClean_hostileText(t *testing.T) {
+	const code = "s3cr3tc0de"
+	const token = "tok/en+with=chars"
+	r := NewRedactor(code, token)
+	for name, in := range map[string]string{
+		"raw":               "E_" + code,
+		"webhook path":      "/rest/1/" + code + "/im.dialog.get failed",
+		"unknown code path": "/rest/7/otherc0de/x",
+		"JSON-escaped path": `\/rest\/1\/` + code + `\/`,
+		"URL-encoded path":  "%2Frest%2F1%2F" + code + "%2F",
+		"lower-case %2f":    "%2frest%2f1%2f" + code,
+		"query token":       "auth=" + url.QueryEscape(token),
+		"lower-hex token":   "auth=tok%2fen%2bwith%3dchars",
+		"JSON token":        `"auth":"tok\/en+with=chars"`,
+		"split by control":  "co\x00de " + code[:4] + "\x1b" + code[4:],
+	} {
+		got := r.Clean(in)
+		if strings.Contains(got, code) || strings.Contains(got, "otherc0de") || strings.Contains(got, "tok") {
+			t.Errorf("%s: %q leaks a secret", name, got)
+		}
+	}
+	long := "\x1b[2J" + strings.Repeat("x", 5<<20) + code
+	got := r.Clean(long)
+	if len([]rune(got)) > maxTextLen+1 || strings.ContainsAny(got, "\x1b\x00\n") {
+		t.Fatalf("not bounded or not stripped: %d runes", len([]rune(got)))
 	}
 }

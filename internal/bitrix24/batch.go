@@ -72,7 +72,7 @@ func (c *Client) CallBatch(ctx context.Context, cmds []BatchCommand) ([]BatchRes
 				ErrorDescription String `json:"error_description"`
 			}
 			_ = json.Unmarshal(e, &body)
-			out[i].Err = &APIError{Method: bc.Method, HTTPStatus: 200, Code: body.Error.Value, Description: c.redactor.String(body.ErrorDescription.Value)}
+			out[i].Err = &APIError{Method: bc.Method, HTTPStatus: 200, Code: c.redactor.Clean(body.Error.Value), Description: c.redactor.Clean(body.ErrorDescription.Value)}
 			continue
 		}
 		r, ok := results[key]

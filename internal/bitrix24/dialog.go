@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
 	"regexp"
 	"sync"
 )
@@ -212,15 +213,39 @@ func (c *Client) readDialogs(ctx context.Context, ids []string) []outcome[*Dialo
 			out[i].err = r.Err
 			continue
 		}
-		out[i].value, out[i].err = decodeDialogResult(r.Result)
+		out[i].value, out[i].err = c.decodeDialogResult(r.Result)
 	}
 	return out
 }
 
-func decodeDialogResult(raw json.RawMessage) (*Dialog, error) {
+func (c *Client) decodeDialogResult(raw json.RawMessage) (*Dialog, error) {
 	d, err := DecodeDialog(raw)
 	if err != nil {
-		return nil, &ResponseError{Method: MethodDialogGet, HTTPStatus: 200, Reason: "the result is not a dialog object", Snippet: snippet(raw, nil)}
+		return nil, &ResponseError{Method: MethodDialogGet, HTTPStatus: 200, Reason: "the result is not a dialog object", Snippet: snippet(raw, c.redactor)}
 	}
+	cleanStrings(reflect.ValueOf(d).Elem(), c.redactor.CleanValue)
 	return d, nil
+}
+
+var stringType = reflect.TypeOf(String{})
+
+// cleanStrings applies clean to every String in v, however deep in
+// objects and lists: text values pass the same choke point as errors.
+func cleanStrings(v reflect.Value, clean func(string) string) {
+	switch {
+	case v.Type() == stringType:
+		if f := v.FieldByName("Value"); f.CanSet() {
+			f.SetString(clean(f.String()))
+		}
+	case v.Kind() == reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Field(i).CanSet() {
+				cleanStrings(v.Field(i), clean)
+			}
+		}
+	case v.Kind() == reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			cleanStrings(v.Index(i), clean)
+		}
+	}
 }

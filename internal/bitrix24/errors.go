@@ -153,7 +153,10 @@ type OAuthError struct {
 }
 
 func (e *OAuthError) Error() string {
-	msg := fmt.Sprintf("refreshing the OAuth access token failed: HTTP %d", e.HTTPStatus)
+	msg := "refreshing the OAuth access token failed"
+	if e.HTTPStatus != 0 {
+		msg += fmt.Sprintf(": HTTP %d", e.HTTPStatus)
+	}
 	if e.Code != "" {
 		msg += " " + e.Code
 	}

@@ -67,7 +67,7 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, t.tokenURL+"?"+q.Encode(), nil)
 	if err != nil {
-		return &OAuthError{Description: c.redactor.String(err.Error())}
+		return &OAuthError{Description: c.redactor.Clean(err.Error())}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
@@ -82,7 +82,7 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return &OAuthError{HTTPStatus: resp.StatusCode, Description: c.redactor.String(err.Error())}
+		return &OAuthError{HTTPStatus: resp.StatusCode, Description: c.redactor.Clean(err.Error())}
 	}
 	var answer struct {
 		AccessToken      string `json:"access_token"`
@@ -96,11 +96,11 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	// Mask the new secrets before anything can log them.
 	c.redactor.Add(answer.AccessToken, answer.RefreshToken)
 	if answer.Error != "" || answer.AccessToken == "" || resp.StatusCode != http.StatusOK {
-		oerr := &OAuthError{HTTPStatus: resp.StatusCode, Code: answer.Error, Description: c.redactor.String(answer.ErrorDescription)}
+		oerr := &OAuthError{HTTPStatus: resp.StatusCode, Code: c.redactor.Clean(answer.Error), Description: c.redactor.Clean(answer.ErrorDescription)}
 		if oerr.Code == "" && answer.AccessToken == "" {
 			oerr.Description = "the answer has no access_token"
 		}
-		if oerr.Code == CodeInvalidGrant || oerr.Code == CodeInvalidClient {
+		if HasCode(&APIError{Code: answer.Error}, CodeInvalidGrant) || HasCode(&APIError{Code: answer.Error}, CodeInvalidClient) {
 			t.failed = oerr
 		}
 		return oerr

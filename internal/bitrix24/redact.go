@@ -1,19 +1,26 @@
 package bitrix24
 
 import (
+	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // Mask is what every secret is replaced with.
 const Mask = "***"
 
 // webhookPathPattern finds the code segment of a webhook path even when the
-// code itself is not known to the redactor (for example a URL in a redirect).
-var webhookPathPattern = regexp.MustCompile(`(/rest/[0-9]+/)[^/?#\s"']+`)
+// code itself is not known to the redactor (for example a URL in a
+// redirect), with its slashes plain, JSON-escaped (\/) or URL-encoded (%2F).
+var webhookPathPattern = regexp.MustCompile(`(?i)((?:/|\\/|%2F)rest(?:/|\\/|%2F)[0-9]+(?:/|\\/|%2F))[^/\\%?#\s"'&<>]+`)
+
+// maxTextLen bounds each field of portal text (Clean).
+const maxTextLen = 300
 
 // Redactor masks secrets in text. New secrets, such as a refreshed access
 // token, are added while it is in use, so it is safe for concurrent use.
@@ -37,16 +44,74 @@ func (r *Redactor) Add(secrets ...string) {
 		if s == "" {
 			continue
 		}
-		r.secrets = append(r.secrets, s)
-		if q := url.QueryEscape(s); q != s {
-			r.secrets = append(r.secrets, q)
-		}
-		if p := url.PathEscape(s); p != s {
-			r.secrets = append(r.secrets, p)
+		for _, form := range encodings(s) {
+			if !slices.Contains(r.secrets, form) {
+				r.secrets = append(r.secrets, form)
+			}
 		}
 	}
 	// Longest first, so that a secret containing another is masked whole.
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+// encodings are the forms a secret can take in text: raw, URL- and
+// query-encoded (with upper- and lower-case hex) and JSON-escaped.
+func encodings(s string) []string {
+	forms := []string{s, url.QueryEscape(s), url.PathEscape(s)}
+	for _, f := range forms[1:] {
+		forms = append(forms, percentLower.ReplaceAllStringFunc(f, strings.ToLower))
+	}
+	if j, err := json.Marshal(s); err == nil {
+		escaped := strings.Trim(string(j), `"`)
+		forms = append(forms, escaped, strings.ReplaceAll(escaped, "/", `\/`)) // PHP escapes slashes.
+	}
+	return forms
+}
+
+var percentLower = regexp.MustCompile(`%[0-9A-F]{2}`)
+
+// Clean is the one choke point for text that came from the portal or the
+// OAuth server (error codes, descriptions, body snippets, header values,
+// values quoted in errors) on its way to an error, a diagnostic or a log
+// line: it masks every secret in every encoding, removes control
+// characters (terminal escapes included) and folds white space, and cuts
+// the text to a bounded length.
+func (r *Redactor) Clean(s string) string { return r.cleanN(s, maxTextLen) }
+
+func (r *Redactor) cleanN(s string, limit int) string {
+	s = strings.Map(func(c rune) rune {
+		if unicode.IsSpace(c) {
+			return ' '
+		}
+		if !unicode.IsPrint(c) {
+			return -1
+		}
+		return c
+	}, strings.ToValidUTF8(s, ""))
+	s = r.String(s) // After the control characters go: they could split a secret.
+	s = strings.Join(strings.Fields(s), " ")
+	if runes := []rune(s); len(runes) > limit {
+		s = string(runes[:limit]) + "…"
+	}
+	return s
+}
+
+// CleanValue is Clean for a value the portal sent (a chat's name or
+// description): secrets are masked and control characters removed, but
+// line breaks and tabs stay and the length is not cut.
+func (r *Redactor) CleanValue(s string) string {
+	s = strings.Map(func(c rune) rune {
+		switch {
+		case c == '\n' || c == '\t':
+			return c
+		case unicode.IsSpace(c):
+			return ' '
+		case !unicode.IsPrint(c):
+			return -1
+		}
+		return c
+	}, strings.ToValidUTF8(s, ""))
+	return r.String(s)
 }
 
 // Secrets returns a copy of the registered secrets.

@@ -22,7 +22,8 @@ func TestCall_busyIsBoundedByTimeNotCount(t *testing.T) {
 		t.Fatalf("want a busy RetriesExhaustedError, got %v", err)
 	}
 	took := clk.Now().Sub(start)
-	if took < time.Minute || took > 2*time.Minute+time.Second {
+	// It may overrun the budget by the flow control's last pacing wait.
+	if took < time.Minute || took > 2*time.Minute+10*time.Second {
 		t.Fatalf("gave up after %s of fake time, want close to the 2m budget", took)
 	}
 	if n := len(p.requests()); n < 5 || n != ex.Attempts {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 )
@@ -70,7 +69,7 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	defer cancel()
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, full, bytes.NewReader(payload))
 	if err != nil {
-		return nil, nil, &TransportError{Method: method, Message: c.redactor.String(err.Error())}
+		return nil, nil, &TransportError{Method: method, Message: c.redactor.Clean(err.Error())}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -106,7 +105,7 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 }
 
 func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (json.RawMessage, *TimeBlock, error) {
-	ct := resp.Header.Get("Content-Type")
+	ct := c.redactor.Clean(resp.Header.Get("Content-Type"))
 	trimmed := bytes.TrimSpace(data)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct,
@@ -139,7 +138,7 @@ func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (j
 	if len(env.Error) > 0 && string(env.Error) != "null" {
 		var code String
 		_ = json.Unmarshal(env.Error, &code)
-		return nil, tb, &APIError{Method: method, HTTPStatus: resp.StatusCode, Code: code.Value, Description: c.redactor.String(env.ErrorDescription.Value)}
+		return nil, tb, &APIError{Method: method, HTTPStatus: resp.StatusCode, Code: c.redactor.Clean(code.Value), Description: c.redactor.Clean(env.ErrorDescription.Value)}
 	}
 	if resp.StatusCode >= 400 {
 		return nil, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the portal answered with an error status but no error code", Snippet: snippet(data, c.redactor)}
@@ -172,7 +171,7 @@ func (c *Client) transportError(ctx, reqCtx context.Context, method string, err 
 	var hostname x509.HostnameError
 	var verify *tls.CertificateVerificationError
 	untrusted := errors.As(err, &unknownCA) || errors.As(err, &invalid) || errors.As(err, &hostname) || errors.As(err, &verify)
-	return &TransportError{Method: method, Message: c.redactor.String(msg), Temporary: temporary, TLS: untrusted}
+	return &TransportError{Method: method, Message: c.redactor.Clean(msg), Temporary: temporary, TLS: untrusted}
 }
 
 func isTimeout(err error) bool {
@@ -183,26 +182,10 @@ func isTimeout(err error) bool {
 // snippetLen is how much of an unreadable body a diagnostic shows.
 const snippetLen = 120
 
-// snippet returns the start of a body as one short printable line, masked.
+// snippet returns the start of a body as one short printable line, with
+// every secret masked (Clean).
 func snippet(data []byte, r *Redactor) string {
-	if len(data) > 4*snippetLen {
-		data = data[:4*snippetLen]
-	}
-	s := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, string(bytes.ToValidUTF8(data, nil)))
-	s = strings.Join(strings.Fields(s), " ")
-	s = r.String(s)
-	if runes := []rune(s); len(runes) > snippetLen {
-		s = string(runes[:snippetLen]) + "…"
-	}
-	return s
+	return r.cleanN(string(data), snippetLen)
 }
 
 // parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.

@@ -44,6 +44,11 @@ type Faults struct {
 	// TokenTTL is the life of access tokens issued by /oauth/token/
 	// (default one hour).
 	TokenTTL time.Duration
+	// EchoSecrets, from 1 to EchoShapes, makes every REST answer and every
+	// /oauth/token/ answer echo the request's credentials in that shape,
+	// as a broken or hostile server would; EchoOAuthOnly, only the
+	// /oauth/token/ answers.
+	EchoSecrets int
 }
 
 // SetFaults replaces the portal's faults and empties its leaky bucket.

@@ -169,6 +169,16 @@ var (
 
 // ServeHTTP implements http.Handler.
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	echo := p.faults.EchoSecrets
+	p.mu.Unlock()
+	if echo > 0 && (echo != EchoOAuthOnly || strings.HasPrefix(r.URL.Path, "/oauth/token")) {
+		p.mu.Lock()
+		p.stats.Requests["echo"]++
+		p.mu.Unlock()
+		echoSecrets(w, r, requestSecrets(r), echo)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/oauth/token") {
 		p.serveToken(w, r)
 		return

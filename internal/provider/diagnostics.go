@@ -14,6 +14,18 @@ import (
 // summary and detail: what failed, the portal's code and description, and
 // what to do next.
 func readErrorDiagnostic(dialogID string, err error) (summary, detail string) {
+	summary, detail = readErrorText(dialogID, err)
+	if len(detail) > maxDetailBytes {
+		detail = strings.ToValidUTF8(detail[:maxDetailBytes], "") + "…"
+	}
+	return summary, detail
+}
+
+// maxDetailBytes bounds one diagnostic's detail. Each piece of portal text
+// in it is already bounded (bitrix24.Redactor.Clean).
+const maxDetailBytes = 4096
+
+func readErrorText(dialogID string, err error) (summary, detail string) {
 	summary = fmt.Sprintf("Cannot read Bitrix24 dialog %q", dialogID)
 	var (
 		apiErr       *bitrix24.APIError
@@ -38,8 +50,8 @@ func readErrorDiagnostic(dialogID string, err error) (summary, detail string) {
 	}
 	switch {
 	case errors.As(err, &oauthErr):
-		detail = fmt.Sprintf("The access token expired and refreshing it failed: HTTP %d %s: %s.\n\n%s",
-			oauthErr.HTTPStatus, oauthErr.Code, oauthErr.Description, oauthHint(oauthErr.Code))
+		detail = fmt.Sprintf("The access token expired and %s.\n\n%s",
+			strings.Replace(oauthErr.Error(), "refreshing the OAuth access token failed", "refreshing it failed", 1), oauthHint(oauthErr.Code))
 	case errors.As(err, &apiErr):
 		detail = fmt.Sprintf("The portal answered %s with HTTP %d, error %s%s%s.\n\n%s",
 			apiErr.Method, apiErr.HTTPStatus, codeOrNone(apiErr.Code), describe(apiErr.Description), tries, codeHint(apiErr))
