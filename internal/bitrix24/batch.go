@@ -115,8 +115,8 @@ func jsonMap(raw json.RawMessage) map[string]json.RawMessage {
 // single command, else a batch call. Commands that failed for a reason the
 // retry table retries (the portal was busy, a passing fault, a method
 // blocked for a while) are retried together in the next batch call, under
-// the same rules and bounds as a single call. err is set only when the
-// call as a whole failed; it is then every command's error.
+// the same rules and bounds as a single call. When the call as a whole
+// fails, its error is every pending command's error.
 func (c *Client) RunCommands(ctx context.Context, cmds []BatchCommand) []BatchResult {
 	out := make([]BatchResult, len(cmds))
 	if len(cmds) == 1 {

@@ -162,12 +162,12 @@ const (
 	busyMaxDelay  = 20 * time.Second
 )
 
-// backoff is exponential from base, capped at max, with jitter in [d/2, d]
+// backoff is exponential from base, capped at ceiling, with jitter in [d/2, d]
 // so that concurrent plans do not retry in lockstep.
-func (c *Client) backoff(n int, base, max time.Duration) time.Duration {
+func (c *Client) backoff(n int, base, ceiling time.Duration) time.Duration {
 	d := base << min(n, 30)
-	if d > max || d <= 0 {
-		d = max
+	if d > ceiling || d <= 0 {
+		d = ceiling
 	}
 	return d/2 + jitter(d/2)
 }

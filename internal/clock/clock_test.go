@@ -16,8 +16,8 @@ func TestFakeSleepWakesOnAdvance(t *testing.T) {
 	}
 	f.Advance(time.Second)
 	select {
-	case <-done:
-		t.Fatal("woke after 1s of a 2s sleep")
+	case err := <-done:
+		t.Fatalf("woke after 1s of a 2s sleep (err %v)", err)
 	case <-time.After(20 * time.Millisecond):
 	}
 	f.Advance(time.Second)
