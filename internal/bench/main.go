@@ -103,9 +103,16 @@ func main() {
 		rate       = flag.Float64("rate", 2, "portal leaky bucket drain, requests per second")
 		burst      = flag.Int("burst", 50, "portal leaky bucket size")
 		skipNoCoal = flag.Int("max-n-no-coalescing", 1000, "skip the no-coalescing shape above this N (it takes N/2 seconds)")
+		concurrent = flag.Int("concurrent", 0, "instead, run this many plans at once against one shared portal, for each N and shape")
 	)
 	flag.Parse()
-	if err := run(*ns, *only, *latency, *rate, *burst, *skipNoCoal); err != nil {
+	var err error
+	if *concurrent > 0 {
+		err = runConcurrent(*ns, *only, *concurrent, *latency, *rate, *burst)
+	} else {
+		err = run(*ns, *only, *latency, *rate, *burst, *skipNoCoal)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -175,9 +182,24 @@ func plan(tf, rc, bin, work, config string, n int, faults fakeportal.Faults, env
 	srv := httptest.NewServer(portal)
 	defer func() { portal.Close(); srv.Close() }()
 
+	r, _ := planOn(tf, rc, bin, work, config, n, srv.URL, env, true)
+	if r.err != nil {
+		return r
+	}
+	st := portal.Stats()
+	for _, v := range st.Requests {
+		r.requests += v
+	}
+	r.queryLimit = st.Errors["QUERY_LIMIT_EXCEEDED"]
+	return r
+}
+
+// planOn runs one terraform plan against the portal at url and checks
+// that it shows every dialog; it also returns the plan's output.
+func planOn(tf, rc, bin, work, config string, n int, url string, env []string, watchRSS bool) (result, string) {
 	dir, err := os.MkdirTemp(work, "plan-")
 	if err != nil {
-		return result{err: err}
+		return result{err: err}, ""
 	}
 	defer os.RemoveAll(dir)
 	header := "terraform {\n  required_providers {\n    bitrix24 = { source = \"tf-bitrix24/bitrix24\" }\n  }\n}\n"
@@ -185,7 +207,7 @@ func plan(tf, rc, bin, work, config string, n int, faults fakeportal.Faults, env
 		header += "provider \"bitrix24\" {}\n"
 	}
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(header+config), 0o600); err != nil {
-		return result{err: err}
+		return result{err: err}, ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
@@ -194,32 +216,33 @@ func plan(tf, rc, bin, work, config string, n int, faults fakeportal.Faults, env
 	// The shell's BITRIX24_*, TF_LOG* and TF_CLI_* would change the figures
 	// (or conflict with the bench's webhook): leave them out.
 	cmd.Env = append(cleanEnv(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"BITRIX24_WEBHOOK_URL="+srv.URL+"/rest/1/demowebhookcode1/")
+		"BITRIX24_WEBHOOK_URL="+url+"/rest/1/demowebhookcode1/")
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 
-	peak := newRSSWatcher(bin)
+	var peak *rssWatcher
+	if watchRSS {
+		peak = newRSSWatcher(bin)
+	}
 	start := time.Now()
 	err = cmd.Run()
 	wall := time.Since(start)
-	rss := peak.stop()
+	var rss int64
+	if peak != nil {
+		rss = peak.stop()
+	}
 	if err != nil {
-		return result{err: fmt.Errorf("%v\n%s", err, lastLines(out.String(), 30))}
+		return result{err: fmt.Errorf("%v\n%s", err, lastLines(out.String(), 30)), wall: wall}, out.String()
 	}
 	want := 0
 	for i := 0; i < n; i++ {
 		want += first + i
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("sum = %d", want)) {
-		return result{err: fmt.Errorf("the plan does not show every dialog:\n%s", lastLines(out.String(), 30))}
+		return result{err: fmt.Errorf("the plan does not show every dialog:\n%s", lastLines(out.String(), 30)), wall: wall}, out.String()
 	}
-	st := portal.Stats()
-	total := 0
-	for _, v := range st.Requests {
-		total += v
-	}
-	return result{requests: total, queryLimit: st.Errors["QUERY_LIMIT_EXCEEDED"], wall: wall, peakRSSKiB: rss}
+	return result{wall: wall, peakRSSKiB: rss}, out.String()
 }
 
 // cleanEnv is this process's environment without the variables that

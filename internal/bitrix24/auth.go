@@ -55,6 +55,9 @@ func ParsePortalURL(raw string, allowPath bool) (string, error) {
 	if raw == "" {
 		return "", errors.New("the URL is empty")
 	}
+	if !strings.Contains(raw, "://") {
+		return "", errors.New("the URL must start with https:// (or http:// for a local test portal)")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the input; give only the reason.

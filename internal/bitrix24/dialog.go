@@ -126,8 +126,10 @@ type FirstViewer struct {
 	Date     String `json:"date"`
 }
 
-// DecodeDialog reads the "result" of im.dialog.get. It fails only when the
-// result is not a JSON object; unknown keys are ignored.
+// DecodeDialog reads the "result" of im.dialog.get. It fails when the
+// result is not a JSON object, or with a *ValueError when a key holds a
+// value that cannot be represented. Unknown keys are ignored; missing keys
+// stay invalid.
 func DecodeDialog(result []byte) (*Dialog, error) {
 	result = bytes.TrimSpace(result)
 	if len(result) == 0 || result[0] != '{' {
@@ -136,6 +138,12 @@ func DecodeDialog(result []byte) (*Dialog, error) {
 	var d Dialog
 	if err := json.Unmarshal(result, &d); err != nil {
 		return nil, err
+	}
+	var bad []ValueError
+	problems(reflect.ValueOf(d), "", &bad)
+	if len(bad) > 0 {
+		bad[0].Method = MethodDialogGet
+		return nil, &bad[0]
 	}
 	// The public doc page calls the title "title"; portals send "name".
 	if !d.Name.Valid {
@@ -220,6 +228,11 @@ func (c *Client) readDialogs(ctx context.Context, ids []string) []outcome[*Dialo
 
 func (c *Client) decodeDialogResult(raw json.RawMessage) (*Dialog, error) {
 	d, err := DecodeDialog(raw)
+	var valueErr *ValueError
+	if errors.As(err, &valueErr) {
+		valueErr.Key, valueErr.Value = c.redactor.Clean(valueErr.Key), c.redactor.Clean(valueErr.Value)
+		return nil, valueErr
+	}
 	if err != nil {
 		return nil, &ResponseError{Method: MethodDialogGet, HTTPStatus: 200, Reason: "the result is not a dialog object", Snippet: snippet(raw, c.redactor)}
 	}

@@ -2,8 +2,10 @@ package bitrix24
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -120,11 +122,11 @@ func TestDecodeDialog_privateDialog(t *testing.T) {
 
 func TestDecodeDialog_tolerantValues(t *testing.T) {
 	d, err := DecodeDialog([]byte(`{
-		"id": " 42 ", "owner": 3.0, "counter": "x", "user_counter": true, "message_count": 1e3,
+		"id": " 42 ", "owner": 3.0, "message_count": 1e3, "counter": "",
 		"extranet": "Y", "is_new": 1, "text_field_enabled": "N", "name": 123, "color": null,
-		"mute_list": {"1": 5, "0": 4}, "manager_list": [1, "2", null, "x", 3],
-		"background_id": "", "public": {"code": "c", "link": "l"}, "unknown_key": {"a": [1, 2]},
-		"readed_list": [{"user_id": "7", "date": null}, 5, []]
+		"mute_list": {"1": 5, "0": 4}, "manager_list": [1, "2", null, 3],
+		"background_id": "", "public": {"code": "c", "link": "l"}, "restrictions": [], "unknown_key": {"a": [1, 2]},
+		"readed_list": [{"user_id": "7", "date": null}, null, []]
 	}`))
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +135,6 @@ func TestDecodeDialog_tolerantValues(t *testing.T) {
 		"id":            {d.ID, i64(42)},
 		"owner":         {d.Owner, i64(3)},
 		"counter":       {d.Counter, Int64{}},
-		"user_counter":  {d.UserCounter, Int64{}},
 		"message_count": {d.MessageCount, i64(1000)},
 		"extranet":      {d.Extranet, b(true)},
 		"is_new":        {d.IsNew, b(true)},
@@ -144,11 +145,41 @@ func TestDecodeDialog_tolerantValues(t *testing.T) {
 		"manager_list":  {d.ManagerList, ints(1, 2, 3)},
 		"background_id": {d.BackgroundID, Int64{}},
 		"public":        {d.Public, Object[Public]{Valid: true, Value: Public{Code: s("c"), Link: s("l")}}},
+		"restrictions":  {d.Restrictions, Object[Restrictions]{}},
 		"readed_list":   {d.ReadedList, List[ReadedEntry]{Valid: true, Values: []ReadedEntry{{UserID: i64(7)}}}},
 	}
 	for name, c := range checks {
 		if !reflect.DeepEqual(c[0], c[1]) {
 			t.Errorf("%s: got %+v, want %+v", name, c[0], c[1])
+		}
+	}
+}
+
+// A key that is present but cannot be represented fails the decode with
+// the key's path and the value, never a silent null.
+func TestDecodeDialog_unrepresentableValues(t *testing.T) {
+	for in, want := range map[string][2]string{
+		`{"id": 1e400}`:                                {"id", "1e400"},
+		`{"id": 99999999999999999999}`:                 {"id", "99999999999999999999"},
+		`{"owner": 1.5}`:                               {"owner", "1.5"},
+		`{"owner": true}`:                              {"owner", "true"},
+		`{"owner": "abc"}`:                             {"owner", `"abc"`},
+		`{"counter": {}}`:                              {"counter", "{}"},
+		`{"extranet": "maybe"}`:                        {"extranet", `"maybe"`},
+		`{"name": {"a": 1}}`:                           {"name", `{"a": 1}`},
+		`{"restrictions": 5}`:                          {"restrictions", "5"},
+		`{"restrictions": {"send": 7}}`:                {"restrictions.send", "7"},
+		`{"mute_list": "1,2"}`:                         {"mute_list", `"1,2"`},
+		`{"manager_list": [1, "x"]}`:                   {"manager_list[1]", `"x"`},
+		`{"readed_list": [{"user_id": 1}, 5]}`:         {"readed_list[1]", "5"},
+		`{"readed_list": [{"user_id": "1.5"}]}`:        {"readed_list[0].user_id", `"1.5"`},
+		`{"last_message_views": {"first_viewers": 3}}`: {"last_message_views.first_viewers", "3"},
+		`{"id": "` + strings.Repeat("9", 200) + `"}`:   {"id", `"` + strings.Repeat("9", badLen-1) + "…"},
+	} {
+		_, err := DecodeDialog([]byte(in))
+		var ve *ValueError
+		if !errors.As(err, &ve) || ve.Key != want[0] || ve.Value != want[1] || ve.Method != MethodDialogGet {
+			t.Errorf("DecodeDialog(%s): want key %q value %q, got %v", in, want[0], want[1], err)
 		}
 	}
 }

@@ -10,33 +10,53 @@ import (
 )
 
 // The flexible types below decode what different portal versions send for
-// the same key. None of them fails: a value of an unexpected JSON type
-// decodes as absent (Valid false), so that one odd key never fails a read.
+// the same key: numbers as strings, flags as "Y"/"N", empty maps as [], an
+// absent object as "". A key that is missing, null or "" is absent (Valid
+// false). A key that is present but cannot be represented (a number out of
+// range or with a fraction, a word where a number belongs, an object where
+// text belongs) is not silently absent: Bad keeps the start of its JSON
+// text, and DecodeDialog reports it (see Problems).
+
+// badLen bounds the JSON text kept in Bad.
+const badLen = 64
+
+func badText(b []byte) string {
+	if len(b) > badLen {
+		return string(bytes.ToValidUTF8(b[:badLen], nil)) + "…"
+	}
+	return string(b)
+}
+
+// absent reports whether a value counts as not sent: nothing, null or "".
+func absent(b []byte) bool {
+	s := string(bytes.TrimSpace(b))
+	return s == "" || s == "null" || s == `""`
+}
 
 // Int64 is a whole number sent as a JSON number or as a string ("21191").
 type Int64 struct {
 	Value int64
 	Valid bool
+	Bad   string
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Int64) UnmarshalJSON(b []byte) error {
 	*v = Int64{}
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
+	if absent(b) {
 		return nil
 	}
-	var text string
-	switch b[0] {
-	case '"':
-		if !decodes(b, &text) {
+	text := string(b)
+	if b[0] == '"' {
+		if json.Unmarshal(b, &text) != nil {
+			v.Bad = badText(b)
 			return nil
 		}
 		text = strings.TrimSpace(text)
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		text = string(b)
-	default:
-		return nil
+		if text == "" {
+			return nil
+		}
 	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		*v = Int64{Value: n, Valid: true}
@@ -44,7 +64,9 @@ func (v *Int64) UnmarshalJSON(b []byte) error {
 	}
 	if f, err := strconv.ParseFloat(text, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<62 {
 		*v = Int64{Value: int64(f), Valid: true}
+		return nil
 	}
+	v.Bad = badText(b)
 	return nil
 }
 
@@ -52,23 +74,26 @@ func (v *Int64) UnmarshalJSON(b []byte) error {
 type Float64 struct {
 	Value float64
 	Valid bool
+	Bad   string
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Float64) UnmarshalJSON(b []byte) error {
 	*v = Float64{}
-	var raw any
-	if !decodes(b, &raw) {
+	b = bytes.TrimSpace(b)
+	if absent(b) {
 		return nil
 	}
-	switch x := raw.(type) {
-	case float64:
-		*v = Float64{Value: x, Valid: true}
-	case string:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-			*v = Float64{Value: f, Valid: true}
-		}
+	text := string(b)
+	if b[0] == '"' && json.Unmarshal(b, &text) != nil {
+		v.Bad = badText(b)
+		return nil
 	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(text), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		*v = Float64{Value: f, Valid: true}
+		return nil
+	}
+	v.Bad = badText(b)
 	return nil
 }
 
@@ -76,13 +101,14 @@ func (v *Float64) UnmarshalJSON(b []byte) error {
 type String struct {
 	Value string
 	Valid bool
+	Bad   string
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *String) UnmarshalJSON(b []byte) error {
 	*v = String{}
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
+	if len(b) == 0 || string(b) == "null" {
 		return nil
 	}
 	switch b[0] {
@@ -90,12 +116,15 @@ func (v *String) UnmarshalJSON(b []byte) error {
 		var s string
 		if json.Unmarshal(b, &s) == nil {
 			*v = String{Value: s, Valid: true}
+			return nil
 		}
 	case 't', 'f', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		if json.Valid(b) {
 			*v = String{Value: string(b), Valid: true}
+			return nil
 		}
 	}
+	v.Bad = badText(b)
 	return nil
 }
 
@@ -103,29 +132,28 @@ func (v *String) UnmarshalJSON(b []byte) error {
 type Bool struct {
 	Value bool
 	Valid bool
+	Bad   string
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	*v = Bool{}
-	var raw any
-	if !decodes(b, &raw) {
+	b = bytes.TrimSpace(b)
+	if absent(b) {
 		return nil
 	}
-	switch x := raw.(type) {
-	case bool:
-		*v = Bool{Value: x, Valid: true}
-	case float64:
-		if x == 0 || x == 1 {
-			*v = Bool{Value: x == 1, Valid: true}
-		}
-	case string:
-		switch strings.ToLower(strings.TrimSpace(x)) {
-		case "y", "yes", "true", "1":
-			*v = Bool{Value: true, Valid: true}
-		case "n", "no", "false", "0":
-			*v = Bool{Value: false, Valid: true}
-		}
+	text := string(b)
+	if b[0] == '"' && json.Unmarshal(b, &text) != nil {
+		v.Bad = badText(b)
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(text)) {
+	case "y", "yes", "true", "1":
+		*v = Bool{Value: true, Valid: true}
+	case "n", "no", "false", "0":
+		*v = Bool{Value: false, Valid: true}
+	default:
+		v.Bad = badText(b)
 	}
 	return nil
 }
@@ -135,46 +163,65 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 type Object[T any] struct {
 	Value T
 	Valid bool
+	Bad   string
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *Object[T]) UnmarshalJSON(b []byte) error {
 	*v = Object[T]{}
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
+	if absent(b) || string(b) == "[]" {
 		return nil
 	}
 	var val T
-	if json.Unmarshal(b, &val) == nil {
-		*v = Object[T]{Value: val, Valid: true}
+	if b[0] != '{' || json.Unmarshal(b, &val) != nil {
+		v.Bad = badText(b)
+		return nil
 	}
+	*v = Object[T]{Value: val, Valid: true}
 	return nil
 }
 
-// List is a JSON array. Elements that do not decode are skipped. A JSON
-// object is read as a list of its values in key order, because PHP encodes
-// an array with gaps in its keys as an object.
+// List is a JSON array. A JSON object is read as a list of its values in
+// key order, because PHP encodes an array with gaps in its keys as an
+// object. Null elements, and [] where an object belongs, are left out.
 type List[T any] struct {
 	Values []T
 	Valid  bool
+	// Bad is set when the list is not a list, or when an element cannot
+	// be read at all; BadElement is then 1 + that element's index (0 for
+	// the list itself). Elements keep their own Bad values.
+	Bad        string
+	BadElement int
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *List[T]) UnmarshalJSON(b []byte) error {
 	*v = List[T]{}
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
+	if absent(b) {
 		return nil
 	}
 	var items []json.RawMessage
 	switch b[0] {
 	case '[':
-		if !decodes(b, &items) {
+		var ok bool
+		if items, ok = listItems(b); !ok {
+			v.Bad = badText(b)
+			return nil
+		}
+		if len(items) > MaxListLen {
+			v.Bad = badText(b)
 			return nil
 		}
 	case '{':
 		var m map[string]json.RawMessage
-		if !decodes(b, &m) {
+		if json.Unmarshal(b, &m) != nil {
+			v.Bad = badText(b)
+			return nil
+		}
+		if len(m) > MaxListLen {
+			v.Bad = badText(b)
 			return nil
 		}
 		keys := make([]string, 0, len(m))
@@ -193,13 +240,19 @@ func (v *List[T]) UnmarshalJSON(b []byte) error {
 			items = append(items, m[k])
 		}
 	default:
+		v.Bad = badText(b)
 		return nil
 	}
 	out := List[T]{Values: make([]T, 0, len(items)), Valid: true}
-	for _, item := range items {
-		var val T
-		if json.Unmarshal(item, &val) != nil || !present(val) {
+	for i, item := range items {
+		item = bytes.TrimSpace(item)
+		if string(item) == "null" || string(item) == "[]" {
 			continue
+		}
+		var val T
+		if json.Unmarshal(item, &val) != nil {
+			out.Bad, out.BadElement = badText(item), i+1
+			break
 		}
 		out.Values = append(out.Values, val)
 	}
@@ -207,24 +260,31 @@ func (v *List[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// present reports whether a decoded list element carries a value, so that
-// [1, "x", null] becomes [1] rather than [1, null, null].
-func present(val any) bool {
-	switch x := val.(type) {
-	case Int64:
-		return x.Valid
-	case String:
-		return x.Valid
-	case Bool:
-		return x.Valid
-	case Float64:
-		return x.Valid
-	}
-	return true
-}
+// MaxListLen bounds the elements of one list in an answer. A chat's member
+// lists are far shorter; a longer list is reported as a bad value instead
+// of costing the provider gigabytes (one 8 MB answer of 4 million ids did).
+const MaxListLen = 100_000
 
-// decodes reports whether b decodes into v. The flexible types treat a value
-// that does not decode as absent, not as an error.
-func decodes(b []byte, v any) bool {
-	return json.Unmarshal(b, v) == nil
+// listItems splits a JSON array into its elements, stopping after
+// MaxListLen+1 of them.
+func listItems(b []byte) ([]json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, false
+	}
+	var items []json.RawMessage
+	for dec.More() {
+		var item json.RawMessage
+		if dec.Decode(&item) != nil {
+			return nil, false
+		}
+		items = append(items, item)
+		if len(items) > MaxListLen {
+			return items, true
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, false
+	}
+	return items, true
 }

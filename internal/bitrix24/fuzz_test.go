@@ -1,6 +1,7 @@
 package bitrix24
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = jsonMap(data)
 		var a batchAnswer
-		_ = decodes(data, &a)
+		_ = json.Unmarshal(data, &a)
 		for _, v := range jsonMap(a.Result) {
 			_, _ = DecodeDialog(v)
 		}

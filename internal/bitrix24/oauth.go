@@ -1,6 +1,7 @@
 package bitrix24
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -57,6 +58,10 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	}
 	c := t.client
 	c.warn(ctx, "Bitrix24 access token expired; refreshing it", map[string]any{"token_url": t.tokenURL})
+	// The Bitrix24 docs (settings/oauth/auto-renewal.md) and the official
+	// PHP SDK refresh with a GET and the parameters in the query; a POST
+	// form body is not documented, so the GET stays. The URL is never
+	// logged, and redirects are not followed.
 	q := url.Values{
 		"grant_type":    {"refresh_token"},
 		"client_id":     {t.clientID},
@@ -83,6 +88,13 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
 		return &OAuthError{HTTPStatus: resp.StatusCode, Description: c.redactor.Clean(err.Error())}
+	}
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return &OAuthError{HTTPStatus: resp.StatusCode, Description: "the OAuth server redirected the request, which is not followed so that the " +
+			"client secret stays where it was sent; check oauth_url"}
+	case len(bytes.TrimSpace(data)) == 0:
+		return &OAuthError{HTTPStatus: resp.StatusCode, Description: "the OAuth server's answer is empty"}
 	}
 	var answer struct {
 		AccessToken      string `json:"access_token"`

@@ -107,3 +107,32 @@ func TestOAuth_tokenAsBearerAndQueryParameterAlsoWork(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A redirect or an empty answer from the OAuth server says so, instead of
+// "the answer is not JSON: ." or "HTTP 0".
+func TestOAuth_redirectAndEmptyAnswers(t *testing.T) {
+	_, url := oauthPortal(t)
+	for name, tc := range map[string]struct {
+		answer cannedAnswer
+		want   string
+	}{
+		"redirect": {cannedAnswer{status: 302, headers: map[string]string{"Location": "https://elsewhere.example/"}}, "redirected the request"},
+		"empty":    {cannedAnswer{status: 200}, "answer is empty"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, tokenSrv := newCannedPortal(t, tc.answer)
+			c, _ := oauthClient(t, url, func(o *OAuth) { o.TokenURL = tokenSrv.URL + "/oauth/token/" })
+			_, err := c.GetDialog(context.Background(), "chat42")
+			var oerr *OAuthError
+			if !errors.As(err, &oerr) || !strings.Contains(oerr.Error(), tc.want) || strings.Contains(oerr.Error(), "HTTP 0") {
+				t.Fatalf("want an OAuthError saying %q, got %v", tc.want, err)
+			}
+		})
+	}
+	// No HTTP answer at all: no "HTTP 0".
+	c, _ := oauthClient(t, url, func(o *OAuth) { o.TokenURL = "http://127.0.0.1:1/oauth/token/" })
+	_, err := c.GetDialog(context.Background(), "chat42")
+	if err == nil || strings.Contains(err.Error(), "HTTP 0") {
+		t.Fatalf("got %v", err)
+	}
+}

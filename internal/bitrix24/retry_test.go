@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +154,33 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(in, now); got != want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// Odd bodies are named for what they are.
+func TestParseAnswer_wording(t *testing.T) {
+	deep := `{"result":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`
+	_, srv := newCannedPortal(t, cannedAnswer{body: deep})
+	c, _ := fakeClockClient(t, srv, func(cfg *Config) { cfg.MaxRetries = 0 })
+	_, err := c.GetDialog(context.Background(), "chat1")
+	var re *ResponseError
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "nested too deeply") {
+		t.Fatalf("too deep JSON: got %v", err)
+	}
+	// A body cut off mid-way: the portal did answer.
+	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(`{"result":{"id"`))
+	}))
+	t.Cleanup(cut.Close)
+	c, _ = fakeClockClient(t, cut, func(cfg *Config) { cfg.MaxRetries = 1 })
+	_, err = c.GetDialog(context.Background(), "chat1")
+	var ex *RetriesExhaustedError
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "cut off after 15 bytes") || !errors.As(err, &ex) {
+		t.Fatalf("cut-off body: want a retried ResponseError, got %v", err)
+	}
+	if _, err := ParsePortalURL("example.bitrix24.com:443", false); err == nil || !strings.Contains(err.Error(), "must start with https://") {
+		t.Fatalf("URL without a scheme: got %v", err)
 	}
 }

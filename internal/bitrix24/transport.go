@@ -84,7 +84,12 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
 	if err != nil {
-		return nil, nil, c.transportError(ctx, reqCtx, method, err)
+		if ctx.Err() != nil || reqCtx.Err() != nil {
+			return nil, nil, c.transportError(ctx, reqCtx, method, err)
+		}
+		// The portal answered, then the body stopped: not "unreachable".
+		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: c.redactor.Clean(resp.Header.Get("Content-Type")),
+			Reason: fmt.Sprintf("the answer was cut off after %d bytes (%s)", len(data), c.redactor.Clean(err.Error())), Snippet: snippet(data, c.redactor), truncated: true}
 	}
 	c.debug(ctx, "Bitrix24 response", map[string]any{
 		"method": method, "url": masked, "status": resp.StatusCode,
@@ -124,6 +129,9 @@ func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (j
 	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
 		reason := "the answer is not valid JSON"
+		if strings.Contains(err.Error(), "exceeded max depth") {
+			reason = "the answer is JSON nested too deeply to read"
+		}
 		var syn *json.SyntaxError
 		truncated := errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syn) && strings.Contains(syn.Error(), "end of JSON input"))
 		if truncated {

@@ -48,7 +48,13 @@ func readErrorText(dialogID string, err error) (summary, detail string) {
 		return summary, fmt.Sprintf("The portal did not answer %d requests in a row, so this read was not sent: the portal looks down "+
 			"or unreachable from here. The last failure:\n\n%s", down.Failures, last)
 	}
+	var valueErr *bitrix24.ValueError
 	switch {
+	case errors.As(err, &valueErr):
+		detail = fmt.Sprintf("The portal answered %s, but its key %q holds %q, which is not %s. The provider does not store a "+
+			"null or a guess in its place.\n\nCheck that portal_url (or webhook_url) points at the Bitrix24 portal itself. If it does, "+
+			"the portal's version answers this key in a form the provider does not know: report the key and the portal's version "+
+			"to the provider developers.", valueErr.Method, valueErr.Key, valueErr.Value, valueErr.Want)
 	case errors.As(err, &oauthErr):
 		detail = fmt.Sprintf("The access token expired and %s.\n\n%s",
 			strings.Replace(oauthErr.Error(), "refreshing the OAuth access token failed", "refreshing it failed", 1), oauthHint(oauthErr.Code))

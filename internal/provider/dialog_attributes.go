@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -146,17 +145,3 @@ func lastMessageViewsAttributes() map[string]schema.Attribute {
 }
 
 // attrTypes derives the Terraform types of a set of schema attributes.
-func attrTypes(attrs map[string]schema.Attribute) map[string]attr.Type {
-	out := make(map[string]attr.Type, len(attrs))
-	for name, a := range attrs {
-		out[name] = a.GetType()
-	}
-	return out
-}
-
-// dialogAttrTypes are the types of a whole dialog object, dialog_id included.
-func dialogAttrTypes() map[string]attr.Type {
-	t := attrTypes(dialogAttributes())
-	t["dialog_id"] = types.StringType
-	return t
-}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -73,11 +74,11 @@ func (d *dialogDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		resp.Diagnostics.AddAttributeError(path.Root("dialog_id"), summary, detail)
 		return
 	}
-	state, diags := newDialogModel(ctx, dialogID.ValueString(), dialog)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	state, err := dialogValue(dialogID.ValueString(), dialog)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot store Bitrix24 dialog "+strconv.Quote(dialogID.ValueString()), "Please report this issue to the provider developers: "+err.Error())
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.State.Raw = state
 	tflog.Trace(ctx, "Read Bitrix24 dialog")
 }

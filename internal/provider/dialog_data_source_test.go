@@ -215,7 +215,7 @@ func TestDialogDataSource_invalidDialogID(t *testing.T) {
 			ProtoV6ProviderFactories: testProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:      webhookProvider(srv) + fmt.Sprintf(`data "bitrix24_dialog" "bad" { dialog_id = %q }`, id),
-				ExpectError: errorRe("dialog_id", "must be chatN", "sgN", "crmN", "user id"),
+				ExpectError: errorRe("dialog_id", "must be chatN", "sgN", "crmN", "user id", fmt.Sprintf("got %q", id)),
 			}},
 		})
 	}
@@ -296,6 +296,16 @@ func TestDialogDataSource_cannedErrors(t *testing.T) {
 			errorRe(`dialog "chat1"`, "HTTP 401", "expired_token", "has expired", "refresh_token", "im scope")},
 		"ERROR_METHOD_NOT_FOUND": {404, "application/json", `{"error":"ERROR_METHOD_NOT_FOUND","error_description":"Method not found!"}`,
 			errorRe(`dialog "chat1"`, "HTTP 404", "ERROR_METHOD_NOT_FOUND", "Method not found", "portal_url")},
+		"owner out of range": {200, "application/json", `{"result":{"id":1,"owner":99999999999999999999}}`,
+			errorRe(`dialog "chat1"`, `key "owner" holds "99999999999999999999"`, "not a whole number", "does not store")},
+		"id not a number": {200, "application/json", `{"result":{"id":"abc"}}`,
+			errorRe(`dialog "chat1"`, `key "id" holds "\"abc\""`, "not a whole number")},
+		"id with a fraction": {200, "application/json", `{"result":{"id":1.5}}`,
+			errorRe(`dialog "chat1"`, `key "id" holds "1.5"`)},
+		"id a flag": {200, "application/json", `{"result":{"id":true}}`,
+			errorRe(`dialog "chat1"`, `key "id" holds "true"`)},
+		"id too large a float": {200, "application/json", `{"result":{"id":1e400}}`,
+			errorRe(`dialog "chat1"`, `key "id" holds "1e400"`)},
 		"OVERLOAD_LIMIT": {503, "application/json", `{"error":"OVERLOAD_LIMIT","error_description":"REST API is blocked due to overload"}`,
 			errorRe(`dialog "chat1"`, "HTTP 503", "OVERLOAD_LIMIT", "Retrying does not help")},
 		"another code": {500, "application/json", `{"error":"PORTAL_DELETED","error_description":"Portal was deleted"}`,

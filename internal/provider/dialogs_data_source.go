@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/bitrix24"
@@ -105,22 +107,39 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	objType := dialogAttrTypes()
-	values := make(map[string]attr.Value, len(ids))
+	resp.Diagnostics.Append(setDialogsState(ctx, req, resp, ids, dialogs)...)
+}
+
+// setDialogsState writes the state as tftypes values: dialog_ids as
+// configured, and one dialog object per id.
+func setDialogsState(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse, ids []string, dialogs map[string]*bitrix24.Dialog) diag.Diagnostics {
+	var diags diag.Diagnostics
+	values := make(map[string]tftypes.Value, len(ids))
 	for _, id := range ids {
-		m, diags := newDialogModel(ctx, id, dialogs[id])
-		resp.Diagnostics.Append(diags...)
-		obj, diags := types.ObjectValueFrom(ctx, objType, m)
-		resp.Diagnostics.Append(diags...)
-		values[id] = obj
+		v, err := dialogValue(id, dialogs[id])
+		if err != nil {
+			diags.AddError("Cannot store Bitrix24 dialog "+strconv.Quote(id), "Please report this issue to the provider developers: "+err.Error())
+			return diags
+		}
+		values[id] = v
 	}
-	if resp.Diagnostics.HasError() {
-		return
+	var config map[string]tftypes.Value
+	if err := req.Config.Raw.As(&config); err != nil {
+		diags.AddError("Cannot read the configuration", err.Error())
+		return diags
 	}
-	dialogsValue, diags := types.MapValue(types.ObjectType{AttrTypes: objType}, values)
-	resp.Diagnostics.Append(diags...)
-	cfg.Dialogs = dialogsValue
-	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+	stateType := req.Config.Schema.Type().TerraformType(ctx)
+	b := &valueBuilder{}
+	raw := b.value(stateType, map[string]tftypes.Value{
+		"dialog_ids": config["dialog_ids"],
+		"dialogs":    b.value(attrType(stateType, "dialogs"), values),
+	})
+	if b.err != nil {
+		diags.AddError("Cannot store Bitrix24 dialogs", "Please report this issue to the provider developers: "+b.err.Error())
+		return diags
+	}
+	resp.State.Raw = raw
+	return diags
 }
 
 // uniqueIDs returns the list's ids in order, each once. A null or unknown

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+// runConcurrent runs k plans at once against one portal with the real
+// leaky bucket, as CI jobs that plan at the same time share a cloud
+// portal's budget, and prints how many succeeded, the diagnostics of those
+// that did not, and what the portal saw.
+func runConcurrent(nsFlag, only string, k int, latency time.Duration, rate float64, burst int) error {
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		return errors.New("set TF_ACC_TERRAFORM_PATH to a Terraform CLI (make bench does)")
+	}
+	work, err := os.MkdirTemp("", "tf-bitrix24-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "bin", "terraform-provider-bitrix24")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	rc := filepath.Join(work, "terraformrc")
+	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"tf-bitrix24/bitrix24\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(bin))), 0o600); err != nil {
+		return err
+	}
+	fmt.Printf("%d plans at once against one portal (bucket %g/s, burst %d, latency %s)\n", k, rate, burst, latency)
+	fmt.Println("N | shape | plans succeeded | error diagnostics | requests | QUERY_LIMIT_EXCEEDED | slowest plan")
+	for _, field := range strings.Split(nsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad -n value %q", field)
+		}
+		for _, s := range shapes {
+			if only != "" && !strings.Contains(s.name, only) {
+				continue
+			}
+			portal := fakeportal.New(fakeportal.DefaultFixtures())
+			portal.AddDialogs(fakeportal.GroupChats(n, first, 1)...)
+			portal.SetFaults(fakeportal.Faults{RateLimit: rate, RateBurst: burst, Latency: latency})
+			srv := httptest.NewServer(portal)
+			var wg sync.WaitGroup
+			results := make([]result, k)
+			outputs := make([]string, k)
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i], outputs[i] = planOn(tf, rc, bin, work, s.config(n), n, srv.URL, nil, false)
+				}()
+			}
+			wg.Wait()
+			portal.Close()
+			srv.Close()
+			ok, diags := 0, 0
+			var slowest time.Duration
+			for i, r := range results {
+				if r.err == nil {
+					ok++
+				}
+				diags += strings.Count(outputs[i], "Error: ")
+				slowest = max(slowest, r.wall)
+			}
+			st := portal.Stats()
+			total := 0
+			for _, v := range st.Requests {
+				total += v
+			}
+			fmt.Printf("%d | %s | %d/%d | %d | %d | %d | %s\n", n, s.name, ok, k, diags, total, st.Errors["QUERY_LIMIT_EXCEEDED"], slowest.Round(10*time.Millisecond))
+			for i, r := range results {
+				if r.err != nil {
+					fmt.Fprintf(os.Stderr, "plan %d failed:\n%s\n", i, lastLines(outputs[i], 15))
+					break
+				}
+			}
+		}
+	}
+	return nil
+}
