@@ -49,7 +49,7 @@ func (v *Int64) UnmarshalJSON(b []byte) error {
 	}
 	text := string(b)
 	if b[0] == '"' {
-		if json.Unmarshal(b, &text) != nil {
+		if !decodes(b, &text) {
 			v.Bad = badText(b)
 			return nil
 		}
@@ -85,7 +85,7 @@ func (v *Float64) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	text := string(b)
-	if b[0] == '"' && json.Unmarshal(b, &text) != nil {
+	if b[0] == '"' && !decodes(b, &text) {
 		v.Bad = badText(b)
 		return nil
 	}
@@ -114,7 +114,7 @@ func (v *String) UnmarshalJSON(b []byte) error {
 	switch b[0] {
 	case '"':
 		var s string
-		if json.Unmarshal(b, &s) == nil {
+		if decodes(b, &s) {
 			*v = String{Value: s, Valid: true}
 			return nil
 		}
@@ -143,7 +143,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	text := string(b)
-	if b[0] == '"' && json.Unmarshal(b, &text) != nil {
+	if b[0] == '"' && !decodes(b, &text) {
 		v.Bad = badText(b)
 		return nil
 	}
@@ -174,7 +174,7 @@ func (v *Object[T]) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var val T
-	if b[0] != '{' || json.Unmarshal(b, &val) != nil {
+	if b[0] != '{' || !decodes(b, &val) {
 		v.Bad = badText(b)
 		return nil
 	}
@@ -216,7 +216,7 @@ func (v *List[T]) UnmarshalJSON(b []byte) error {
 		}
 	case '{':
 		var m map[string]json.RawMessage
-		if json.Unmarshal(b, &m) != nil {
+		if !decodes(b, &m) {
 			v.Bad = badText(b)
 			return nil
 		}
@@ -250,7 +250,7 @@ func (v *List[T]) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		var val T
-		if json.Unmarshal(item, &val) != nil {
+		if !decodes(item, &val) {
 			out.Bad, out.BadElement = badText(item), i+1
 			break
 		}
@@ -287,4 +287,11 @@ func listItems(b []byte) ([]json.RawMessage, bool) {
 		return nil, false
 	}
 	return items, true
+}
+
+// decodes reports whether b decodes into v. A value that does not decode is
+// kept as Bad, not returned as an error, so that DecodeDialog can name its
+// key.
+func decodes(b []byte, v any) bool {
+	return json.Unmarshal(b, v) == nil
 }
