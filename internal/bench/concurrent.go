@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,12 +27,8 @@ func runConcurrent(nsFlag, only string, k int, latency time.Duration, rate float
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "bin", "terraform-provider-bitrix24")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	rc := filepath.Join(work, "terraformrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"tf-bitrix24/bitrix24\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(bin))), 0o600); err != nil {
+	bin, rc, err := setUp(work)
+	if err != nil {
 		return err
 	}
 	fmt.Printf("%d plans at once against one portal (bucket %g/s, burst %d, latency %s)\n", k, rate, burst, latency)

@@ -19,14 +19,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,6 +33,7 @@ import (
 	"time"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/planharness"
 )
 
 type shape struct {
@@ -128,13 +127,9 @@ func run(nsFlag, only string, latency time.Duration, rate float64, burst, maxNoC
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "bin", "terraform-provider-bitrix24")
 	fmt.Fprintln(os.Stderr, "building the provider...")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	rc := filepath.Join(work, "terraformrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"tf-bitrix24/bitrix24\" = %q\n  }\n  direct {}\n}\n", filepath.Dir(bin))), 0o600); err != nil {
+	bin, rc, err := setUp(work)
+	if err != nil {
 		return err
 	}
 
@@ -211,52 +206,45 @@ func planOn(tf, rc, bin, work, config string, n int, url string, env []string, w
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, tf, "plan", "-input=false", "-no-color", "-lock=false")
-	cmd.Dir = dir
-	// The shell's BITRIX24_*, TF_LOG* and TF_CLI_* would change the figures
-	// (or conflict with the bench's webhook): leave them out.
-	cmd.Env = append(cleanEnv(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"BITRIX24_WEBHOOK_URL="+url+"/rest/1/demowebhookcode1/")
-	cmd.Env = append(cmd.Env, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-
+	extra := map[string]string{"BITRIX24_WEBHOOK_URL": url + "/rest/1/demowebhookcode1/"}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		extra[k] = v
+	}
 	var peak *rssWatcher
 	if watchRSS {
 		peak = newRSSWatcher(bin)
 	}
-	start := time.Now()
-	err = cmd.Run()
-	wall := time.Since(start)
+	r := planharness.Plan(ctx, tf, dir, planharness.Env(rc, extra), nil)
 	var rss int64
 	if peak != nil {
 		rss = peak.stop()
 	}
-	if err != nil {
-		return result{err: fmt.Errorf("%v\n%s", err, lastLines(out.String(), 30)), wall: wall}, out.String()
+	if r.Err != nil {
+		return result{err: fmt.Errorf("%v\n%s", r.Err, lastLines(r.Output, 30)), wall: r.Took}, r.Output
 	}
 	want := 0
 	for i := 0; i < n; i++ {
 		want += first + i
 	}
-	if !strings.Contains(out.String(), fmt.Sprintf("sum = %d", want)) {
-		return result{err: fmt.Errorf("the plan does not show every dialog:\n%s", lastLines(out.String(), 30)), wall: wall}, out.String()
+	if !strings.Contains(r.Output, fmt.Sprintf("sum = %d", want)) {
+		return result{err: fmt.Errorf("the plan does not show every dialog:\n%s", lastLines(r.Output, 30)), wall: r.Took}, r.Output
 	}
-	return result{wall: wall, peakRSSKiB: rss}, out.String()
+	return result{wall: r.Took, peakRSSKiB: rss}, r.Output
 }
 
-// cleanEnv is this process's environment without the variables that
-// configure the provider or Terraform's logging and CLI config.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "BITRIX24_") || strings.HasPrefix(name, "TF_LOG") || strings.HasPrefix(name, "TF_CLI_") {
-			continue
-		}
-		env = append(env, kv)
+// setUp builds the provider into work and writes a CLI configuration that
+// takes it from there.
+func setUp(work string) (bin, rc string, err error) {
+	binDir := filepath.Join(work, "bin")
+	if err := os.MkdirAll(binDir, 0o700); err != nil {
+		return "", "", err
 	}
-	return env
+	if err := planharness.BuildProvider(".", binDir, false); err != nil {
+		return "", "", err
+	}
+	rc, err = planharness.WriteCLIConfig(work, binDir)
+	return filepath.Join(binDir, planharness.BinaryName), rc, err
 }
 
 func lastLines(s string, n int) string {

@@ -13,6 +13,13 @@ import (
 // expired OAuth token once, fails at once while the portal is down (the
 // breaker), and stops as soon as ctx ends.
 func (c *Client) Call(ctx context.Context, method string, params map[string]any) (json.RawMessage, error) {
+	out, err := c.call(ctx, method, params)
+	return out.Result, err
+}
+
+// call is Call with the whole reply: the result, and a list's total and
+// next keys.
+func (c *Client) call(ctx context.Context, method string, params map[string]any) (reply, error) {
 	r := c.newRetrier()
 	refreshed := false
 	for {
@@ -22,24 +29,24 @@ func (c *Client) Call(ctx context.Context, method string, params map[string]any)
 			return result, nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return reply{}, ctx.Err()
 		}
 		if sent.IsZero() { // Nothing was sent: the breaker is open.
-			return nil, err
+			return reply{}, err
 		}
 		if classify(err) == retryRefresh {
 			if refreshed || c.oauth == nil || !c.oauth.canRefresh() {
-				return nil, r.fail(err)
+				return reply{}, r.fail(err)
 			}
 			refreshed = true
 			if rerr := c.oauth.refreshAfter(ctx); rerr != nil {
-				return nil, rerr
+				return reply{}, rerr
 			}
 			continue
 		}
 		wait, ok := r.next(ctx, err, sent)
 		if !ok {
-			return nil, r.fail(err)
+			return reply{}, r.fail(err)
 		}
 		msg := "Bitrix24 request failed, retrying"
 		if classify(err) == retryOperating {
@@ -50,7 +57,7 @@ func (c *Client) Call(ctx context.Context, method string, params map[string]any)
 			"delay_ms": wait.Milliseconds(), "error": err.Error(),
 		})
 		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return nil, err
+			return reply{}, err
 		}
 	}
 }
@@ -58,15 +65,15 @@ func (c *Client) Call(ctx context.Context, method string, params map[string]any)
 // attempt sends one request once the method is not blocked, the breaker
 // is closed and the flow control lets it go, and records the outcome. sent
 // is zero when nothing was sent.
-func (c *Client) attempt(ctx context.Context, method string, params map[string]any) (result json.RawMessage, sent time.Time, err error) {
+func (c *Client) attempt(ctx context.Context, method string, params map[string]any) (result reply, sent time.Time, err error) {
 	if err := c.waitOperating(ctx, method); err != nil {
-		return nil, time.Time{}, err
+		return reply{}, time.Time{}, err
 	}
 	if err := c.breaker.allow(); err != nil {
-		return nil, time.Time{}, err
+		return reply{}, time.Time{}, err
 	}
 	if waited, err := c.flow.Wait(ctx); err != nil {
-		return nil, time.Time{}, err
+		return reply{}, time.Time{}, err
 	} else if waited > time.Second {
 		c.debug(ctx, "Waited for the client-side rate limit", map[string]any{"method": method, "wait_ms": waited.Milliseconds()})
 	}

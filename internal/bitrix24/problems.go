@@ -40,6 +40,12 @@ func problems(v reflect.Value, path string, out *[]ValueError) {
 		}
 		return
 	}
+	if t.Kind() == reflect.Slice {
+		for i := 0; i < v.Len(); i++ {
+			problems(v.Index(i), fmt.Sprintf("%s[%d]", path, i), out)
+		}
+		return
+	}
 	if t.Kind() != reflect.Struct {
 		return
 	}

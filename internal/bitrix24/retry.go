@@ -157,9 +157,11 @@ func (r *retrier) fail(err error) error {
 	}
 }
 
+// A busy portal's retries wait little themselves: the flow control, whose
+// bucket model is full and whose rate is cut after a refusal, paces them.
 const (
-	busyBaseDelay = time.Second
-	busyMaxDelay  = 20 * time.Second
+	busyBaseDelay = 500 * time.Millisecond
+	busyMaxDelay  = 4 * time.Second
 )
 
 // backoff is exponential from base, capped at ceiling, with jitter in [d/2, d]

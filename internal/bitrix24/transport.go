@@ -33,6 +33,8 @@ type TimeBlock struct {
 
 type envelope struct {
 	Result           json.RawMessage   `json:"result"`
+	Total            Int64             `json:"total"`
+	Next             Int64             `json:"next"`
 	Error            json.RawMessage   `json:"error"`
 	ErrorDescription String            `json:"error_description"`
 	Time             Object[TimeBlock] `json:"time"`
@@ -48,8 +50,16 @@ func (c *Client) endpoint(method string) (full, masked string) {
 	return u, u
 }
 
+// reply is a method's result, with the total and next keys of a list
+// answer (Next invalid on the last page).
+type reply struct {
+	Result json.RawMessage
+	Total  Int64
+	Next   Int64
+}
+
 // send makes one HTTP request and reads one answer. It never retries.
-func (c *Client) send(ctx context.Context, method string, params map[string]any) (json.RawMessage, *TimeBlock, error) {
+func (c *Client) send(ctx context.Context, method string, params map[string]any) (reply, *TimeBlock, error) {
 	body := make(map[string]any, len(params)+1)
 	for k, v := range params {
 		body[k] = v
@@ -61,7 +71,7 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: encoding the request: %w", method, err)
+		return reply{}, nil, fmt.Errorf("%s: encoding the request: %w", method, err)
 	}
 	full, masked := c.endpoint(method)
 
@@ -69,7 +79,7 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	defer cancel()
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, full, bytes.NewReader(payload))
 	if err != nil {
-		return nil, nil, &TransportError{Method: method, Message: c.redactor.Clean(err.Error())}
+		return reply{}, nil, &TransportError{Method: method, Message: c.redactor.Clean(err.Error())}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -79,16 +89,16 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	c.debug(ctx, "Bitrix24 request", map[string]any{"method": method, "url": masked, "body_bytes": len(payload)})
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, nil, c.transportError(ctx, reqCtx, method, err)
+		return reply{}, nil, c.transportError(ctx, reqCtx, method, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
 	if err != nil {
 		if ctx.Err() != nil || reqCtx.Err() != nil {
-			return nil, nil, c.transportError(ctx, reqCtx, method, err)
+			return reply{}, nil, c.transportError(ctx, reqCtx, method, err)
 		}
 		// The portal answered, then the body stopped: not "unreachable".
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: c.redactor.Clean(resp.Header.Get("Content-Type")),
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: c.redactor.Clean(resp.Header.Get("Content-Type")),
 			Reason: fmt.Sprintf("the answer was cut off after %d bytes (%s)", len(data), c.redactor.Clean(err.Error())), Snippet: snippet(data, c.redactor), truncated: true}
 	}
 	c.debug(ctx, "Bitrix24 response", map[string]any{
@@ -96,7 +106,7 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 		"body_bytes": len(data), "duration_ms": clock.Since(c.clock, start).Milliseconds(),
 	})
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
 			Reason: fmt.Sprintf("the answer is larger than the limit of %d bytes", c.cfg.MaxBodyBytes), Snippet: snippet(data, c.redactor)}
 	}
 	result, tb, err := c.parseAnswer(method, resp, data)
@@ -109,22 +119,22 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 	return result, tb, err
 }
 
-func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (json.RawMessage, *TimeBlock, error) {
+func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (reply, *TimeBlock, error) {
 	ct := c.redactor.Clean(resp.Header.Get("Content-Type"))
 	trimmed := bytes.TrimSpace(data)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct,
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct,
 			Reason: "the portal redirected the request (a renamed portal, an expired licence or a wrong URL); redirects are not followed so that credentials stay with the portal"}
 	}
 	if len(trimmed) == 0 {
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the answer is empty"}
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the answer is empty"}
 	}
 	if trimmed[0] != '{' {
 		reason := "the answer is not JSON"
 		if trimmed[0] == '<' {
 			reason = "the answer is an HTML page, not JSON (a maintenance page, a proxy error or a wrong portal URL)"
 		}
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor)}
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor)}
 	}
 	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
@@ -137,7 +147,7 @@ func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (j
 		if truncated {
 			reason = "the answer is truncated JSON"
 		}
-		return nil, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor), truncated: truncated}
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor), truncated: truncated}
 	}
 	var tb *TimeBlock
 	if env.Time.Valid {
@@ -146,15 +156,15 @@ func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (j
 	if len(env.Error) > 0 && string(env.Error) != "null" {
 		var code String
 		_ = json.Unmarshal(env.Error, &code)
-		return nil, tb, &APIError{Method: method, HTTPStatus: resp.StatusCode, Code: c.redactor.Clean(code.Value), Description: c.redactor.Clean(env.ErrorDescription.Value)}
+		return reply{}, tb, &APIError{Method: method, HTTPStatus: resp.StatusCode, Code: c.redactor.Clean(code.Value), Description: c.redactor.Clean(env.ErrorDescription.Value)}
 	}
 	if resp.StatusCode >= 400 {
-		return nil, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the portal answered with an error status but no error code", Snippet: snippet(data, c.redactor)}
+		return reply{}, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: "the portal answered with an error status but no error code", Snippet: snippet(data, c.redactor)}
 	}
 	if len(env.Result) == 0 {
-		return nil, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: `the answer has no "result" key`, Snippet: snippet(data, c.redactor)}
+		return reply{}, tb, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: `the answer has no "result" key`, Snippet: snippet(data, c.redactor)}
 	}
-	return env.Result, tb, nil
+	return reply{Result: env.Result, Total: env.Total, Next: env.Next}, tb, nil
 }
 
 // transportError turns a failure below HTTP into a typed, masked error.

@@ -26,6 +26,8 @@ func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 	results := map[string]any{}
 	errs := map[string]any{}
 	times := map[string]any{}
+	totals := map[string]any{}
+	nexts := map[string]any{}
 	for _, key := range keys {
 		method, query, _ := strings.Cut(cmds[key], "?")
 		method = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(method)), ".json")
@@ -55,14 +57,20 @@ func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 			}
 			continue
 		}
+		if pg, ok := result.(page); ok {
+			result, totals[key] = pg.items, pg.total
+			if pg.next > 0 {
+				nexts[key] = pg.next
+			}
+		}
 		results[key] = result
 		times[key] = p.timeBlock(method, start)
 	}
 	return map[string]any{
 		"result":       phpArray(results, isList),
 		"result_error": phpArray(errs, isList),
-		"result_total": []any{},
-		"result_next":  []any{},
+		"result_total": phpArray(totals, isList),
+		"result_next":  phpArray(nexts, isList),
 		"result_time":  phpArray(times, isList),
 	}, nil
 }

@@ -61,13 +61,6 @@ func (p *Portal) SetFaults(f Faults) {
 	p.operating = map[string]map[int64]float64{}
 }
 
-// Faults returns the current faults, with the counters left.
-func (p *Portal) Faults() Faults {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.faults
-}
-
 func take(n *int) bool {
 	if *n > 0 {
 		*n--

@@ -14,6 +14,7 @@ type Fixtures struct {
 	Tokens       []Token       `json:"tokens"`
 	OAuthClients []OAuthClient `json:"oauth_clients"`
 	Dialogs      []Dialog      `json:"dialogs"`
+	Users        []User        `json:"users"`
 }
 
 // Webhook is an inbound webhook: /rest/USER_ID/CODE/.

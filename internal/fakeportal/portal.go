@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,13 +113,6 @@ func (p *Portal) AddDialogs(d ...Dialog) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fixtures.Dialogs = append(p.fixtures.Dialogs, d...)
-}
-
-// AddWebhook adds an inbound webhook.
-func (p *Portal) AddWebhook(w Webhook) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fixtures.Webhooks = append(p.fixtures.Webhooks, w)
 }
 
 // AddToken adds an OAuth access token.
@@ -228,7 +222,14 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, e, tb)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"result": result, "time": tb})
+	body := map[string]any{"result": result, "time": tb}
+	if pg, ok := result.(page); ok {
+		body["result"], body["total"] = pg.items, pg.total
+		if pg.next > 0 {
+			body["next"] = pg.next
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // dispatch runs one method for a caller.
@@ -244,6 +245,21 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 			return nil, e
 		}
 		return p.dialogGet(c, params)
+	case "im.search.chat.list":
+		if !c.has("im") {
+			return nil, errScope
+		}
+		return p.searchChatList(c, params)
+	case "im.chat.get":
+		if !c.has("im") {
+			return nil, errScope
+		}
+		return p.chatGet(params)
+	case "user.get":
+		if !c.has("user") && !c.has("user_basic") && !c.has("user_brief") {
+			return nil, errScope
+		}
+		return p.userGet(params)
 	case "server.time":
 		return p.now().Format(time.RFC3339), nil
 	}
@@ -277,4 +293,31 @@ func writeHTML(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = fmt.Fprint(w, body)
+}
+
+// Summary prints the counters for a person: requests, commands inside
+// batches and error answers, each by method or code in name order.
+func (s Stats) Summary() string {
+	part := func(what string, m map[string]int) string {
+		total := 0
+		keys := make([]string, 0, len(m))
+		for k, v := range m {
+			total += v
+			keys = append(keys, k)
+		}
+		if total == 0 {
+			return "no " + what
+		}
+		sort.Strings(keys)
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			items[i] = fmt.Sprintf("%s %d", k, m[k])
+		}
+		return fmt.Sprintf("%d %s (%s)", total, what, strings.Join(items, ", "))
+	}
+	out := part("requests", s.Requests) + "; " + part("batch commands", s.Commands) + "; " + part("error answers", s.Errors)
+	if s.TokenRefreshes > 0 {
+		out += fmt.Sprintf("; %d token refreshes", s.TokenRefreshes)
+	}
+	return out
 }

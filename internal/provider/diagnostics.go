@@ -60,10 +60,10 @@ func readErrorText(dialogID string, err error) (summary, detail string) {
 			strings.Replace(oauthErr.Error(), "refreshing the OAuth access token failed", "refreshing it failed", 1), oauthHint(oauthErr.Code))
 	case errors.As(err, &apiErr):
 		detail = fmt.Sprintf("The portal answered %s with HTTP %d, error %s%s%s.\n\n%s",
-			apiErr.Method, apiErr.HTTPStatus, codeOrNone(apiErr.Code), describe(apiErr.Description), tries, codeHint(apiErr))
+			methodPhrase(apiErr.Method), apiErr.HTTPStatus, codeOrNone(apiErr.Code), describe(apiErr.Description), tries, codeHint(apiErr))
 	case errors.As(err, &respErr):
 		detail = fmt.Sprintf("The portal answered %s with HTTP %d%s that is not a Bitrix24 REST answer: %s%s.",
-			respErr.Method, respErr.HTTPStatus, contentType(respErr.ContentType), respErr.Reason, tries)
+			methodPhrase(respErr.Method), respErr.HTTPStatus, contentType(respErr.ContentType), respErr.Reason, tries)
 		if respErr.Snippet != "" {
 			detail += fmt.Sprintf("\nThe body starts with: %s", respErr.Snippet)
 		}
@@ -72,16 +72,16 @@ func readErrorText(dialogID string, err error) (summary, detail string) {
 	case errors.As(err, &timeoutErr):
 		detail = fmt.Sprintf("The portal did not answer %s within request_timeout (%s)%s.\n\n"+
 			"Check that the portal is up and reachable from here, or raise request_timeout (BITRIX24_REQUEST_TIMEOUT).",
-			timeoutErr.Method, timeoutErr.Timeout, tries)
+			methodPhrase(timeoutErr.Method), timeoutErr.Timeout, tries)
 	case errors.As(err, &transportErr) && transportErr.TLS:
 		detail = fmt.Sprintf("The portal's TLS certificate is not trusted (%s): %s.\n\n"+
 			"If the portal is self-hosted with a certificate from an internal CA or a self-signed one, give that CA in "+
 			"ca_cert_pem or ca_cert_file (BITRIX24_CA_CERT_PEM, BITRIX24_CA_CERT_FILE). Otherwise check portal_url and any "+
-			"proxy between here and the portal.", transportErr.Method, transportErr.Message)
+			"proxy between here and the portal.", methodPhrase(transportErr.Method), transportErr.Message)
 	case errors.As(err, &transportErr):
 		detail = fmt.Sprintf("The provider could not reach the portal for %s%s: %s.\n\n"+
 			"Check portal_url (or webhook_url), DNS, proxies and firewalls between here and the portal.",
-			transportErr.Method, tries, transportErr.Message)
+			methodPhrase(transportErr.Method), tries, transportErr.Message)
 	case errors.Is(err, context.Canceled):
 		detail = "The read was cancelled before the portal answered (Terraform was interrupted)."
 	case errors.Is(err, context.DeadlineExceeded):
@@ -129,8 +129,14 @@ var codeHints = []struct {
 		"portal (Developer resources → Inbound webhook) into webhook_url (BITRIX24_WEBHOOK_URL), or set a valid access_token. The webhook needs the im scope.")},
 	{[]string{bitrix24.CodeExpiredToken}, fixed("The OAuth access token has expired (tokens live one hour). Set a fresh access_token, or set refresh_token, " +
 		"client_id and client_secret so the provider refreshes it. The application needs the im scope.")},
-	{[]string{bitrix24.CodeInsufficientScope}, fixed("The webhook or application lacks the im scope (Chat and notifications). Edit the inbound webhook in the portal, " +
-		"tick the im scope and save, then run Terraform again.")},
+	{[]string{bitrix24.CodeInsufficientScope}, func(e *bitrix24.APIError) string {
+		scope := "the im scope (Chat and notifications)"
+		if e.Method == bitrix24.MethodUserGet {
+			scope = "the user_basic scope (Users, basic information) or the user scope"
+		}
+		return "The webhook or application lacks " + scope + ". Edit the inbound webhook in the portal, tick it and save, " +
+			"then run Terraform again."
+	}},
 	{[]string{bitrix24.CodeMethodNotFound}, func(e *bitrix24.APIError) string {
 		return "The portal does not offer " + e.Method + ". Check that portal_url points at a Bitrix24 portal, and that the Chat (im) " +
 			"module is installed on a self-hosted portal."
@@ -181,4 +187,13 @@ func oauthHint(code string) string {
 		return "client_id or client_secret is wrong. Copy them from the application's settings in the portal."
 	}
 	return "Check oauth_url, client_id and client_secret, or set a fresh access_token."
+}
+
+// methodPhrase names the request that failed: a batch call is named for
+// what it carried.
+func methodPhrase(method string) string {
+	if method == bitrix24.MethodBatch {
+		return "the batch call of im.dialog.get reads"
+	}
+	return method
 }

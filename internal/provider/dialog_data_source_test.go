@@ -2,36 +2,13 @@ package provider
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
-
-// expectAttrs checks every attribute of a data source, in a stable order.
-func expectAttrs(addr string, want map[string]knownvalue.Check) []statecheck.StateCheck {
-	names := make([]string, 0, len(want))
-	for name := range want {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	checks := make([]statecheck.StateCheck, 0, len(want))
-	for _, name := range names {
-		checks = append(checks, statecheck.ExpectKnownValue(addr, tfjsonpath.New(name), want[name]))
-	}
-	return checks
-}
-
-func str(s string) knownvalue.Check { return knownvalue.StringExact(s) }
-func num(n int64) knownvalue.Check  { return knownvalue.Int64Exact(n) }
-func flag(b bool) knownvalue.Check  { return knownvalue.Bool(b) }
 
 // crmChatAttrs is every attribute of chat1439 in the demo portal, the
 // current doc's full key set.
@@ -265,19 +242,6 @@ func TestDialogDataSource_portalErrors(t *testing.T) {
 			})
 		})
 	}
-}
-
-// cannedPortal answers every request with one fixed answer, for error codes
-// the fake portal cannot be led to give with a valid request.
-func cannedPortal(t *testing.T, status int, contentType, body string) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(body))
-	}))
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 func TestDialogDataSource_cannedErrors(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -21,8 +22,9 @@ import (
 )
 
 var (
-	_ datasource.DataSource              = (*dialogsDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*dialogsDataSource)(nil)
+	_ datasource.DataSource                     = (*dialogsDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*dialogsDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*dialogsDataSource)(nil)
 )
 
 // NewDialogsDataSource returns the bitrix24_dialogs data source.
@@ -36,8 +38,9 @@ type dialogsDataSource struct {
 }
 
 type dialogsModel struct {
-	DialogIDs types.List `tfsdk:"dialog_ids"`
-	Dialogs   types.Map  `tfsdk:"dialogs"`
+	DialogIDs types.List   `tfsdk:"dialog_ids"`
+	Search    types.String `tfsdk:"search"`
+	Dialogs   types.Map    `tfsdk:"dialogs"`
 }
 
 // maxGroupedIDs is how many ids one grouped diagnostic names.
@@ -51,28 +54,46 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	nested := dialogAttributes()
 	nested["dialog_id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The dialog id as given in `dialog_ids`."}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads many Bitrix24 chats at once. The ids are read with `im.dialog.get` inside `batch` calls of up to 50, " +
-			"so 1000 dialogs cost 20 requests. Each entry of `dialogs` has the same attributes as the `bitrix24_dialog` data source.\n\n" +
+		MarkdownDescription: "Reads many Bitrix24 chats at once: the ids in `dialog_ids`, or every chat whose name contains `search`. " +
+			"The chats are read with `im.dialog.get` inside `batch` calls of up to 50, so 1000 dialogs cost 20 requests. Each entry of " +
+			"`dialogs` has the same attributes as the `bitrix24_dialog` data source.\n\n" +
 			"If any id cannot be read, the read fails. A failure that hits many ids (the portal is down, busy or refuses the " +
 			"credentials) is reported once, with the number of ids and the first few of them.",
 		Attributes: map[string]schema.Attribute{
 			"dialog_ids": schema.ListAttribute{
-				Required:    true,
+				Optional:    true,
+				Computed:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "The dialogs to read, each in a form `im.dialog.get` takes: `chatN`, `sgN`, `crmN` or a user id. " +
-					"Duplicates are read once. A list rather than a set, so that planning thousands of ids stays fast.",
+					"Duplicates are read once. A list rather than a set, so that planning thousands of ids stays fast. Set exactly one " +
+					"of `dialog_ids` and `search`; after a search it holds the dialog ids found, newest chat first.",
 				Validators: []validator.List{
 					listvalidator.SizeAtLeast(1),
 					listvalidator.NoNullValues(),
 					listvalidator.ValueStringsAre(dialogIDValidator()),
 				},
 			},
+			"search": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Read every chat whose name contains this text, case-insensitively (at least 2 characters). The " +
+					"provider pages through `im.search.chat.list` (one request per 50 chats the portal finds) and keeps the chats whose " +
+					"name holds the text: the portal's search also matches members' names. It finds only chats the webhook's user may " +
+					"read, and no private dialogs. No match is not an error: `dialogs` is then empty.",
+				Validators: []validator.String{searchTextValidator()},
+			},
 			"dialogs": schema.MapNestedAttribute{
 				Computed:            true,
-				MarkdownDescription: "The dialogs, keyed by dialog id as given in `dialog_ids`.",
+				MarkdownDescription: "The dialogs, keyed by dialog id as given in `dialog_ids`, or by `chatN` after a search.",
 				NestedObject:        schema.NestedAttributeObject{Attributes: nested},
 			},
 		},
+	}
+}
+
+// ConfigValidators: ids or a search, not both.
+func (d *dialogsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("dialog_ids"), path.MatchRoot("search")),
 	}
 }
 
@@ -90,12 +111,26 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		resp.Diagnostics.AddError("Bitrix24 provider not configured", "The provider was not configured before the data source was read. Please report this issue to the provider developers.")
 		return
 	}
-	ids, ok := uniqueIDs(cfg.DialogIDs, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	client := d.data.client
 	ctx = maskSecrets(ctx, client.Redactor())
+	var ids []string
+	if !cfg.Search.IsNull() {
+		found, err := client.ChatsContaining(ctx, cfg.Search.ValueString())
+		if err != nil {
+			_, detail := readErrorDiagnostic("", err)
+			resp.Diagnostics.AddAttributeError(path.Root("search"), fmt.Sprintf("Cannot search Bitrix24 chats for %q", cfg.Search.ValueString()), detail)
+			return
+		}
+		for _, f := range found {
+			ids = append(ids, f.DialogID())
+		}
+		tflog.Debug(ctx, "Searched Bitrix24 chats", map[string]any{"found": len(ids)})
+	} else {
+		var ok bool
+		if ids, ok = uniqueIDs(cfg.DialogIDs, &resp.Diagnostics); !ok {
+			return
+		}
+	}
 	tflog.Debug(ctx, "Reading Bitrix24 dialogs", map[string]any{"count": len(ids)})
 
 	dialogs, failed, err := client.GetDialogs(ctx, ids)
@@ -130,8 +165,17 @@ func setDialogsState(ctx context.Context, req datasource.ReadRequest, resp *data
 	}
 	stateType := req.Config.Schema.Type().TerraformType(ctx)
 	b := &valueBuilder{}
+	dialogIDs := config["dialog_ids"]
+	if dialogIDs.IsNull() { // A search: the ids found.
+		found := make([]tftypes.Value, len(ids))
+		for i, id := range ids {
+			found[i] = tftypes.NewValue(tftypes.String, id)
+		}
+		dialogIDs = b.value(attrType(stateType, "dialog_ids"), found)
+	}
 	raw := b.value(stateType, map[string]tftypes.Value{
-		"dialog_ids": config["dialog_ids"],
+		"dialog_ids": dialogIDs,
+		"search":     config["search"],
 		"dialogs":    b.value(attrType(stateType, "dialogs"), values),
 	})
 	if b.err != nil {

@@ -248,3 +248,21 @@ output "d" {
 		})
 	}
 }
+
+// A failure of the batch call itself names the batch call, once for all
+// its dialogs.
+func TestDialogsDataSource_batchCallFailure(t *testing.T) {
+	t.Parallel()
+	_, srv := faultPortal(t, fakeportal.Faults{FailNext: 1000, FailStatus: 500})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv, "max_retries = 0") + `
+data "bitrix24_dialogs" "x" {
+  dialog_ids = ["chat42", "chat1439"]
+}`,
+			ExpectError: errorRe("Cannot read 2 Bitrix24 dialogs", `"chat42", "chat1439"`,
+				"The portal answered the batch call of im.dialog.get reads with HTTP 500, error INTERNAL_SERVER_ERROR"),
+		}},
+	})
+}

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"net"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -39,19 +37,6 @@ const (
 	oauthClientSecret  = "oauth-client-secret-31f0"
 	wrongWebhookCode   = "wrongwebhookcode77"
 )
-
-func hookBody(extra ...string) func(string) string {
-	return func(url string) string {
-		return fmt.Sprintf("webhook_url = %q\n%s", url+"/rest/1/"+testWebhookCode+"/", strings.Join(extra, "\n"))
-	}
-}
-
-func oauthBody(refresh string, extra ...string) func(string) string {
-	return func(url string) string {
-		return fmt.Sprintf("portal_url = %q\naccess_token = %q\nrefresh_token = %q\nclient_id = \"app.demo\"\nclient_secret = %q\noauth_url = %q\n%s",
-			url, expiredAccessToken, refresh, oauthClientSecret, url+"/oauth/token/", strings.Join(extra, "\n"))
-	}
-}
 
 const readChat42Output = `
 data "bitrix24_dialog" "x" {
@@ -169,37 +154,6 @@ output "id" {
 	}
 }
 
-func dialogGets(want int) func(*testing.T, *fakeportal.Portal) {
-	return func(t *testing.T, p *fakeportal.Portal) {
-		if got := p.Requests("im.dialog.get"); got != want {
-			t.Errorf("the portal received %d im.dialog.get requests, want %d", got, want)
-		}
-	}
-}
-
-// closedAddress is a loopback address where nothing listens.
-func closedAddress() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "127.0.0.1:1"
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
-
-// faultPortal serves the demo portal with the OAuth fixtures these tests use.
-func faultPortal(t *testing.T, f fakeportal.Faults) (*fakeportal.Portal, *httptest.Server) {
-	t.Helper()
-	p, srv := startPortal(t)
-	p.AddToken(fakeportal.Token{AccessToken: expiredAccessToken, UserID: 1, Scopes: []string{"im"}, ExpiresAt: 1})
-	p.AddOAuthClient(fakeportal.OAuthClient{ClientID: "app.demo", ClientSecret: oauthClientSecret, RefreshTokens: []fakeportal.RefreshToken{
-		{RefreshToken: liveRefreshToken, UserID: 1, Scopes: []string{"im"}},
-	}})
-	p.SetFaults(f)
-	return p, srv
-}
-
 // TestFaults plans against each fault and bad input at TF_LOG=trace. Each
 // plan must succeed where a retry can succeed and otherwise fail with its
 // diagnostic, within its bound, and nothing it prints may hold a secret.
@@ -250,19 +204,4 @@ func TestFaults(t *testing.T) {
 				res.took.Round(10*time.Millisecond), strings.Count(res.output, "\n"))
 		})
 	}
-}
-
-// tail returns the end of long output, for failure messages.
-func tail(s string) string {
-	lines := strings.Split(s, "\n")
-	var keep []string
-	for _, l := range lines {
-		if !strings.Contains(l, "[TRACE]") && !strings.Contains(l, "[DEBUG]") {
-			keep = append(keep, l)
-		}
-	}
-	if len(keep) > 80 {
-		keep = keep[len(keep)-80:]
-	}
-	return strings.Join(keep, "\n")
 }

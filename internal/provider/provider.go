@@ -6,12 +6,16 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
-var _ provider.Provider = (*bitrix24Provider)(nil)
+var (
+	_ provider.Provider              = (*bitrix24Provider)(nil)
+	_ provider.ProviderWithFunctions = (*bitrix24Provider)(nil)
+)
 
 // bitrix24Provider is the bitrix24 provider.
 type bitrix24Provider struct {
@@ -50,9 +54,17 @@ func (p *bitrix24Provider) DataSources(_ context.Context) []func() datasource.Da
 	return []func() datasource.DataSource{
 		NewDialogDataSource,
 		NewDialogsDataSource,
+		NewUserDataSource,
 	}
 }
 
 func (p *bitrix24Provider) Resources(_ context.Context) []func() resource.Resource {
 	return nil
+}
+
+func (p *bitrix24Provider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewDialogIDFunction,
+		NewParseDialogIDFunction,
+	}
 }

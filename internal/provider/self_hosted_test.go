@@ -15,27 +15,6 @@ import (
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 )
 
-// startTLSPortal serves the demo portal over HTTPS with a certificate from
-// a throwaway CA, as a self-hosted portal with an internal CA does.
-func startTLSPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server, *fakeportal.TestCA) {
-	t.Helper()
-	ca, err := fakeportal.NewTestCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Issue()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := fakeportal.New(fakeportal.DefaultFixtures())
-	srv := p.StartTLS(cert)
-	t.Cleanup(func() {
-		p.Close()
-		srv.Close()
-	})
-	return p, srv, ca
-}
-
 func TestSelfHosted_customCA(t *testing.T) {
 	t.Parallel()
 	portal, srv, ca := startTLSPortal(t)

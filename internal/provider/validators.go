@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
@@ -79,3 +81,14 @@ func (v wholeNumberValidator) ValidateFloat64(_ context.Context, req validator.F
 			fmt.Sprintf("%s must be a whole number between %g and %g, got %s.", req.Path, v.min, v.max, strconv.FormatFloat(f, 'f', -1, 64)))
 	}
 }
+
+// searchTextValidator checks a text the portal searches for: at least 2
+// characters besides surrounding white space, as im.search.chat.list
+// refuses shorter ones with FIND_SHORT.
+func searchTextValidator() validator.String {
+	return stringvalidator.RegexMatches(regexp.MustCompile(`\S.*\S`),
+		"must hold at least 2 characters besides surrounding white space (the portal's search refuses shorter text)")
+}
+
+// emailPattern is a loose check that a value is an email address.
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)

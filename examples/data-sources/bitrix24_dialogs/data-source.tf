@@ -13,3 +13,12 @@ resource "terraform_data" "route" {
     owner   = each.value.owner
   }
 }
+
+# Every chat whose title contains "release", newest first.
+data "bitrix24_dialogs" "release" {
+  search = "release"
+}
+
+output "release_chats" {
+  value = { for id, d in data.bitrix24_dialogs.release.dialogs : id => d.name }
+}

@@ -31,7 +31,31 @@ func main() {
 	}
 }
 
+const usage = `bitrix24-fakeportal serves an in-memory Bitrix24 portal on loopback: webhook and OAuth auth,
+im.dialog.get, batch, the portal's error codes, its rate and operating-time limits, and injected faults.
+Plan a Terraform configuration against it without a real portal, in your own CI or on a laptop.
+
+Without -fixtures it serves the demo portal:
+  webhook  /rest/1/demowebhookcode1/  (user 1, scope im; not a secret: it exists only here)
+  token    demo-access-token-1        (OAuth, user 1, scope im)
+  chats    chat42 (also sg103) "Platform on-call", chat1439 (a CRM deal chat), chat21191, the private
+           dialog with user 5, and chat99 (user 1 is not a member: ACCESS_ERROR)
+           (internal/fakeportal/fixtures/default.json)
+
+A fixtures file has the same shape as default.json; internal/fakeportal/fixtures/README.md explains each
+field. A file with no webhooks and no tokens starts a portal that accepts no one.
+
+Usage:
+  bitrix24-fakeportal [flags]
+
+Flags:
+`
+
 func run() error {
+	flag.Usage = func() {
+		fmt.Fprint(flag.CommandLine.Output(), usage)
+		flag.PrintDefaults()
+	}
 	var (
 		host      = flag.String("host", "127.0.0.1", "address to listen on (keep it on loopback)")
 		port      = flag.Int("port", 0, "port to listen on; 0 picks a free one")
@@ -87,6 +111,10 @@ func run() error {
 		w := fx.Webhooks[0]
 		fmt.Printf("Demo webhook (not a secret, it exists only here): %s/rest/%d/%s/\n", base, w.UserID, w.Code)
 	}
+	if len(fx.Webhooks) == 0 && len(fx.Tokens) == 0 {
+		fmt.Fprintln(os.Stderr, "Warning: the fixtures have no webhooks and no tokens, so every request will be refused with NO_AUTH_FOUND. "+
+			"Add a \"webhooks\" entry (see internal/fakeportal/fixtures/README.md).")
+	}
 
 	srv := &http.Server{Handler: portal, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -101,7 +129,6 @@ func run() error {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	st := portal.Stats()
-	fmt.Printf("Bitrix24 fake portal stopped; requests by method: %v\n", st.Requests)
+	fmt.Printf("Bitrix24 fake portal stopped; it received %s\n", portal.Stats().Summary())
 	return nil
 }

@@ -1,0 +1,105 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// Provider-defined functions (Terraform 1.8 and later, OpenTofu 1.7 and
+// later): provider::bitrix24::dialog_id and provider::bitrix24::parse_dialog_id.
+
+var (
+	_ function.Function = dialogIDFunction{}
+	_ function.Function = parseDialogIDFunction{}
+)
+
+// NewDialogIDFunction returns provider::bitrix24::dialog_id.
+func NewDialogIDFunction() function.Function { return dialogIDFunction{} }
+
+// NewParseDialogIDFunction returns provider::bitrix24::parse_dialog_id.
+func NewParseDialogIDFunction() function.Function { return parseDialogIDFunction{} }
+
+type dialogIDFunction struct{}
+
+func (dialogIDFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
+	resp.Name = "dialog_id"
+}
+
+func (dialogIDFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
+	resp.Definition = function.Definition{
+		Summary: "The dialog id of a chat, from its numeric id",
+		MarkdownDescription: "Returns the dialog id that `im.dialog.get`, `im.message.add` and `bitrix24_dialog` take for a chat: " +
+			"`dialog_id(1439)` is `\"chat1439\"`.",
+		Parameters: []function.Parameter{
+			function.Int64Parameter{Name: "chat_id", MarkdownDescription: "The chat's numeric id, for example `data.bitrix24_dialog.x.id`."},
+		},
+		Return: function.StringReturn{},
+	}
+}
+
+func (dialogIDFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
+	var id int64
+	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &id))
+	if resp.Error != nil {
+		return
+	}
+	if id <= 0 {
+		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("chat_id must be a positive whole number, got %d", id))
+		return
+	}
+	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, "chat"+strconv.FormatInt(id, 10)))
+}
+
+type parseDialogIDFunction struct{}
+
+var parsedDialogIDTypes = map[string]attr.Type{"kind": types.StringType, "id": types.Int64Type}
+
+func (parseDialogIDFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
+	resp.Name = "parse_dialog_id"
+}
+
+func (parseDialogIDFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
+	resp.Definition = function.Definition{
+		Summary: "The kind and numeric id of a dialog id",
+		MarkdownDescription: "Splits a dialog id into its kind and number: `parse_dialog_id(\"chat1439\")` is " +
+			"`{kind = \"chat\", id = 1439}`. The kind is `chat` (`chatN`), `sg` (`sgN`, a workgroup's chat), `crm` (`crmN`) or " +
+			"`user` (`N`, the private dialog with user N). The prefix is case-insensitive, as the portal takes it.",
+		Parameters: []function.Parameter{
+			function.StringParameter{Name: "dialog_id", MarkdownDescription: "A dialog id, for example `chat1439`, `sg103` or `5`."},
+		},
+		Return: function.ObjectReturn{AttributeTypes: parsedDialogIDTypes},
+	}
+}
+
+var dialogIDParts = regexp.MustCompile(`^(?i)(chat|sg|crm)?([0-9]+)$`)
+
+func (parseDialogIDFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
+	var dialogID string
+	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &dialogID))
+	if resp.Error != nil {
+		return
+	}
+	m := dialogIDParts.FindStringSubmatch(dialogID)
+	var id int64
+	var err error
+	if m != nil {
+		id, err = strconv.ParseInt(m[2], 10, 64)
+	}
+	if m == nil || err != nil || id <= 0 {
+		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("dialog_id must be %s; got %q", dialogIDForms, dialogID))
+		return
+	}
+	kind := strings.ToLower(m[1])
+	if kind == "" {
+		kind = "user"
+	}
+	obj, diags := types.ObjectValue(parsedDialogIDTypes, map[string]attr.Value{"kind": types.StringValue(kind), "id": types.Int64Value(id)})
+	resp.Error = function.ConcatFuncErrors(function.FuncErrorFromDiags(ctx, diags), resp.Result.Set(ctx, obj))
+}

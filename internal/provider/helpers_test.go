@@ -1,0 +1,299 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	provschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
+
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/planharness"
+)
+
+// The demo portal's credentials. They exist only in the fake portal.
+const (
+	testWebhookCode = "demowebhookcode1"
+	testAccessToken = "demo-access-token-1"
+)
+
+var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"bitrix24": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// TestMain finds a Terraform CLI for terraform-plugin-testing without
+// network: TF_ACC_TERRAFORM_PATH, a terraform on PATH, or the one that
+// .ci/terraform.sh installs.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		script, _ := filepath.Abs("../../.ci/terraform.sh")
+		out, err := exec.Command("bash", script).Output()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "cannot find or install a Terraform CLI: %v\n", err)
+			os.Exit(1)
+		}
+		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", strings.TrimSpace(string(out)))
+	}
+	dir, err := os.MkdirTemp("", "tf-bitrix24-provider-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cannot make a directory for the provider binary: %v\n", err)
+		os.Exit(1)
+	}
+	providerDir = dir
+	code := m.Run()
+	if providerDir != "" {
+		_ = os.RemoveAll(providerDir)
+	}
+	os.Exit(code)
+}
+
+// startPortal serves the demo portal for one test.
+func startPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server) {
+	t.Helper()
+	p := fakeportal.New(fakeportal.DefaultFixtures())
+	srv := p.Start()
+	t.Cleanup(func() {
+		p.Close()
+		srv.Close()
+	})
+	return p, srv
+}
+
+// webhookProvider is a provider block with the demo webhook URL and any
+// extra settings.
+func webhookProvider(srv *httptest.Server, extra ...string) string {
+	return fmt.Sprintf("provider \"bitrix24\" {\n  webhook_url = %q\n  %s\n}\n", srv.URL+"/rest/1/"+testWebhookCode+"/", strings.Join(extra, "\n  "))
+}
+
+// errorRe matches the parts in order, with any text between them, and any
+// white space (Terraform wraps diagnostics) wherever a part has a space.
+func errorRe(parts ...string) *regexp.Regexp {
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		words := strings.Fields(p)
+		for j, w := range words {
+			words[j] = regexp.QuoteMeta(w)
+		}
+		quoted[i] = strings.Join(words, `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(quoted, `.*`))
+}
+
+// clearBitrix24Env empties every BITRIX24_* variable for one test, so that a
+// developer's live credentials cannot change its outcome.
+func clearBitrix24Env(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "BITRIX24_") {
+			t.Setenv(name, "")
+		}
+	}
+}
+
+// The plan tests run the real provider binary under a real `terraform
+// plan`, as a user does, so that everything Terraform and the provider
+// print can be searched and timed. internal/planharness is the recipe.
+
+var (
+	buildOnce   sync.Once
+	providerDir string
+	buildErr    error
+)
+
+// providerBinaryDir builds the provider once per test run.
+func providerBinaryDir(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if providerDir == "" {
+			buildErr = errors.New("TestMain made no directory for the provider binary")
+			return
+		}
+		root, _ := filepath.Abs("../..")
+		// With the race detector: these plans run the provider's
+		// concurrent paths for real.
+		buildErr = planharness.BuildProvider(root, providerDir, true)
+	})
+	if buildErr != nil {
+		t.Fatalf("building the provider: %v", buildErr)
+	}
+	return providerDir
+}
+
+type planResult struct {
+	output string
+	err    error
+	took   time.Duration
+}
+
+// runPlan runs `terraform plan` on config with the provider under
+// dev_overrides and no BITRIX24_* variables but those in env.
+func runPlan(t *testing.T, config string, env map[string]string) planResult {
+	t.Helper()
+	bin := providerBinaryDir(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := planharness.WriteCLIConfig(dir, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r := planharness.Plan(ctx, os.Getenv("TF_ACC_TERRAFORM_PATH"), dir, planharness.Env(rc, env), nil)
+	res := planResult{output: r.Output, err: r.Err, took: r.Took}
+	if strings.Contains(res.output, "DATA RACE") || strings.Contains(res.output, "plugin crashed") {
+		t.Fatalf("the provider crashed or raced:\n%s", res.output)
+	}
+	return res
+}
+
+const providerRequirement = `
+terraform {
+  required_providers {
+    bitrix24 = { source = "tf-bitrix24/bitrix24" }
+  }
+}
+`
+
+func providerSchema(t *testing.T, p provider.Provider) provschema.Schema {
+	t.Helper()
+	var resp provider.SchemaResponse
+	p.Schema(context.Background(), provider.SchemaRequest{}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("schema: %v", resp.Diagnostics)
+	}
+	return resp.Schema
+}
+
+func hookBody(extra ...string) func(string) string {
+	return func(url string) string {
+		return fmt.Sprintf("webhook_url = %q\n%s", url+"/rest/1/"+testWebhookCode+"/", strings.Join(extra, "\n"))
+	}
+}
+
+func oauthBody(refresh string, extra ...string) func(string) string {
+	return func(url string) string {
+		return fmt.Sprintf("portal_url = %q\naccess_token = %q\nrefresh_token = %q\nclient_id = \"app.demo\"\nclient_secret = %q\noauth_url = %q\n%s",
+			url, expiredAccessToken, refresh, oauthClientSecret, url+"/oauth/token/", strings.Join(extra, "\n"))
+	}
+}
+
+// closedAddress is a loopback address where nothing listens.
+func closedAddress() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:1"
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// faultPortal serves the demo portal with the OAuth fixtures these tests use.
+func faultPortal(t *testing.T, f fakeportal.Faults) (*fakeportal.Portal, *httptest.Server) {
+	t.Helper()
+	p, srv := startPortal(t)
+	p.AddToken(fakeportal.Token{AccessToken: expiredAccessToken, UserID: 1, Scopes: []string{"im"}, ExpiresAt: 1})
+	p.AddOAuthClient(fakeportal.OAuthClient{ClientID: "app.demo", ClientSecret: oauthClientSecret, RefreshTokens: []fakeportal.RefreshToken{
+		{RefreshToken: liveRefreshToken, UserID: 1, Scopes: []string{"im"}},
+	}})
+	p.SetFaults(f)
+	return p, srv
+}
+
+// tail returns the end of long output, for failure messages.
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	var keep []string
+	for _, l := range lines {
+		if !strings.Contains(l, "[TRACE]") && !strings.Contains(l, "[DEBUG]") {
+			keep = append(keep, l)
+		}
+	}
+	if len(keep) > 80 {
+		keep = keep[len(keep)-80:]
+	}
+	return strings.Join(keep, "\n")
+}
+
+func dialogGets(want int) func(*testing.T, *fakeportal.Portal) {
+	return func(t *testing.T, p *fakeportal.Portal) {
+		if got := p.Requests("im.dialog.get"); got != want {
+			t.Errorf("the portal received %d im.dialog.get requests, want %d", got, want)
+		}
+	}
+}
+
+// expectAttrs checks every attribute of a data source, in a stable order.
+func expectAttrs(addr string, want map[string]knownvalue.Check) []statecheck.StateCheck {
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	checks := make([]statecheck.StateCheck, 0, len(want))
+	for _, name := range names {
+		checks = append(checks, statecheck.ExpectKnownValue(addr, tfjsonpath.New(name), want[name]))
+	}
+	return checks
+}
+
+func str(s string) knownvalue.Check { return knownvalue.StringExact(s) }
+
+func num(n int64) knownvalue.Check { return knownvalue.Int64Exact(n) }
+
+func flag(b bool) knownvalue.Check { return knownvalue.Bool(b) }
+
+// cannedPortal answers every request with one fixed answer, for error codes
+// the fake portal cannot be led to give with a valid request.
+func cannedPortal(t *testing.T, status int, contentType, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// startTLSPortal serves the demo portal over HTTPS with a certificate from
+// a throwaway CA, as a self-hosted portal with an internal CA does.
+func startTLSPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server, *fakeportal.TestCA) {
+	t.Helper()
+	ca, err := fakeportal.NewTestCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Issue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fakeportal.New(fakeportal.DefaultFixtures())
+	srv := p.StartTLS(cert)
+	t.Cleanup(func() {
+		p.Close()
+		srv.Close()
+	})
+	return p, srv, ca
+}
