@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -18,19 +17,11 @@ import (
 // portal's budget, and prints how many succeeded, the diagnostics of those
 // that did not, and what the portal saw.
 func runConcurrent(nsFlag, only string, k int, latency time.Duration, rate float64, burst int) error {
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		return errors.New("set TF_ACC_TERRAFORM_PATH to a Terraform CLI (make bench does)")
-	}
-	work, err := os.MkdirTemp("", "tf-bitrix24-bench-")
+	tf, work, bin, rc, err := prepare()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin, rc, err := setUp(work)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("%d plans at once against one portal (bucket %g/s, burst %d, latency %s)\n", k, rate, burst, latency)
 	fmt.Println("N | shape | plans succeeded | error diagnostics | requests | QUERY_LIMIT_EXCEEDED | slowest plan")
 	for _, field := range strings.Split(nsFlag, ",") {

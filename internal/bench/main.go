@@ -118,20 +118,11 @@ func main() {
 }
 
 func run(nsFlag, only string, latency time.Duration, rate float64, burst, maxNoCoal int) error {
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		return errors.New("set TF_ACC_TERRAFORM_PATH to a Terraform CLI (make bench does)")
-	}
-	work, err := os.MkdirTemp("", "tf-bitrix24-bench-")
+	tf, work, bin, rc, err := prepare()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	fmt.Fprintln(os.Stderr, "building the provider...")
-	bin, rc, err := setUp(work)
-	if err != nil {
-		return err
-	}
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "N\tshape\trequests\trequests/dialog\tQUERY_LIMIT_EXCEEDED\tplan wall\tprovider peak RSS\t"+
@@ -233,18 +224,30 @@ func planOn(tf, rc, bin, work, config string, n int, url string, env []string, w
 	return result{wall: r.Took, peakRSSKiB: rss}, r.Output
 }
 
-// setUp builds the provider into work and writes a CLI configuration that
-// takes it from there.
-func setUp(work string) (bin, rc string, err error) {
+// prepare finds the Terraform CLI, builds the provider into a new work
+// directory and writes a CLI configuration that takes it from there. The
+// caller removes work.
+func prepare() (tf, work, bin, rc string, err error) {
+	tf = os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		return "", "", "", "", errors.New("set TF_ACC_TERRAFORM_PATH to a Terraform CLI (make bench does)")
+	}
+	if work, err = os.MkdirTemp("", "tf-bitrix24-bench-"); err != nil {
+		return "", "", "", "", err
+	}
+	fmt.Fprintln(os.Stderr, "building the provider...")
 	binDir := filepath.Join(work, "bin")
-	if err := os.MkdirAll(binDir, 0o700); err != nil {
-		return "", "", err
+	if err = os.MkdirAll(binDir, 0o700); err == nil {
+		err = planharness.BuildProvider(".", binDir, false)
 	}
-	if err := planharness.BuildProvider(".", binDir, false); err != nil {
-		return "", "", err
+	if err == nil {
+		rc, err = planharness.WriteCLIConfig(work, binDir)
 	}
-	rc, err = planharness.WriteCLIConfig(work, binDir)
-	return filepath.Join(binDir, planharness.BinaryName), rc, err
+	if err != nil {
+		_ = os.RemoveAll(work)
+		return "", "", "", "", err
+	}
+	return tf, work, filepath.Join(binDir, planharness.BinaryName), rc, nil
 }
 
 func lastLines(s string, n int) string {

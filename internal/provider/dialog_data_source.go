@@ -120,11 +120,10 @@ func (d *dialogDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Bitrix24 provider not configured", "The provider was not configured before the data source was read. Please report this issue to the provider developers.")
+	client := configuredClient(d.data, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
-	client := d.data.client
 	ctx = maskSecrets(ctx, client.Redactor())
 
 	dialogID, attr, ok := d.resolve(ctx, client, lookup, resp)

@@ -107,11 +107,10 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Bitrix24 provider not configured", "The provider was not configured before the data source was read. Please report this issue to the provider developers.")
+	client := configuredClient(d.data, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
-	client := d.data.client
 	ctx = maskSecrets(ctx, client.Redactor())
 	var ids []string
 	if !cfg.Search.IsNull() {

@@ -297,3 +297,38 @@ func startTLSPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server, *fakepo
 	})
 	return p, srv, ca
 }
+
+// forEachDialogs is a configuration of n bitrix24_dialog reads (for_each
+// over chatFIRST …, the set in locals) with an output "ids" of their ids'
+// sum, and the line the plan prints for it when every read came back with
+// its own id.
+func forEachDialogs(first, n int) (config, wantSum string) {
+	config = fmt.Sprintf(`
+locals {
+  ids = toset([for i in range(%d, %d) : "chat${i}"])
+}
+data "bitrix24_dialog" "many" {
+  for_each  = local.ids
+  dialog_id = each.value
+}
+output "ids" {
+  value = sum([for d in data.bitrix24_dialog.many : d.id])
+}
+`, first, first+n)
+	return config, fmt.Sprintf("ids = %d", n*first+(n-1)*n/2)
+}
+
+// planForEach plans forEachDialogs under provider and fails the test
+// unless every read came back.
+func planForEach(t *testing.T, provider string, first, n int) planResult {
+	t.Helper()
+	config, wantSum := forEachDialogs(first, n)
+	res := runPlan(t, providerRequirement+provider+config, nil)
+	if res.err != nil {
+		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
+	}
+	if !strings.Contains(res.output, wantSum) {
+		t.Fatalf("the output lacks %q:\n%s", wantSum, tail(res.output))
+	}
+	return res
+}

@@ -38,6 +38,17 @@ func dataSourceProviderData(req datasource.ConfigureRequest, resp *datasource.Co
 	return data
 }
 
+// configuredClient is the provider's client for a data source's Read, or
+// nil with an error when the provider was not configured first.
+func configuredClient(data *providerData, diags interface{ AddError(string, string) }) *bitrix24.Client {
+	if data == nil {
+		diags.AddError("Bitrix24 provider not configured",
+			"The provider was not configured before the data source was read. Please report this issue to the provider developers.")
+		return nil
+	}
+	return data.client
+}
+
 // setting is one provider setting's value and where it came from.
 type setting struct {
 	settingSpec

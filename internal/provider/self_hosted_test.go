@@ -64,25 +64,7 @@ func TestSelfHosted_pacingOff(t *testing.T) {
 	t.Parallel()
 	portal, srv := startPortal(t)
 	portal.AddDialogs(fakeportal.GroupChats(120, 30000, 1)...)
-	config := providerRequirement + webhookProvider(srv, "rate_limit = 0", `batch_window = "0s"`) + `
-locals {
-  ids = toset([for i in range(30000, 30120) : "chat${i}"])
-}
-data "bitrix24_dialog" "many" {
-  for_each  = local.ids
-  dialog_id = each.value
-}
-output "ids" {
-  value = sum([for d in data.bitrix24_dialog.many : d.id])
-}
-`
-	res := runPlan(t, config, nil)
-	if res.err != nil {
-		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
-	}
-	if want := fmt.Sprintf("ids = %d", 120*30000+119*120/2); !strings.Contains(res.output, want) {
-		t.Fatalf("the output lacks %q:\n%s", want, tail(res.output))
-	}
+	res := planForEach(t, webhookProvider(srv, "rate_limit = 0", `batch_window = "0s"`), 30000, 120)
 	if n := portal.Requests("im.dialog.get"); n != 120 {
 		t.Fatalf("want 120 requests, got %d", n)
 	}
@@ -101,22 +83,7 @@ func TestSelfHosted_pacingOffStillRespectsRefusals(t *testing.T) {
 	portal, srv := startPortal(t)
 	portal.AddDialogs(fakeportal.GroupChats(60, 31000, 1)...)
 	portal.SetFaults(fakeportal.Faults{RateLimit: 20, RateBurst: 10})
-	config := providerRequirement + webhookProvider(srv, "rate_limit = 0", `batch_window = "0s"`) + `
-locals {
-  ids = toset([for i in range(31000, 31060) : "chat${i}"])
-}
-data "bitrix24_dialog" "many" {
-  for_each  = local.ids
-  dialog_id = each.value
-}
-output "ids" {
-  value = sum([for d in data.bitrix24_dialog.many : d.id])
-}
-`
-	res := runPlan(t, config, nil)
-	if res.err != nil {
-		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
-	}
+	res := planForEach(t, webhookProvider(srv, "rate_limit = 0", `batch_window = "0s"`), 31000, 60)
 	qle := portal.ErrorCount("QUERY_LIMIT_EXCEEDED")
 	if qle == 0 {
 		t.Fatal("the portal never refused: the test proves nothing")

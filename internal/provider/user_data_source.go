@@ -96,11 +96,10 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Bitrix24 provider not configured", "The provider was not configured before the data source was read. Please report this issue to the provider developers.")
+	client := configuredClient(d.data, &resp.Diagnostics)
+	if client == nil {
 		return
 	}
-	client := d.data.client
 	ctx = maskSecrets(ctx, client.Redactor())
 	filter, attr, what := map[string]string{"EMAIL": cfg.Email.ValueString()}, "email", fmt.Sprintf("email %q", cfg.Email.ValueString())
 	if !cfg.ID.IsNull() {
