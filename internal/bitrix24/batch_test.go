@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,64 +99,63 @@ func TestFakePortalRefusesLongBatch(t *testing.T) {
 	}
 }
 
-func TestCoalescing(t *testing.T) {
-	portal, srv := newPortal(t, fakeportal.Faults{})
-	portal.AddDialogs(fakeportal.GroupChats(120, 7000, 1)...)
-	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 50 * time.Millisecond })
-	var wg sync.WaitGroup
-	got := make([]*Dialog, 120)
-	errs := make([]error, 120)
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got[i], errs[i] = c.GetDialog(context.Background(), fmt.Sprint("chat", 7000+i))
-		}()
-	}
-	// Two readers of one dialog share one command.
-	wg.Add(1)
-	var dup *Dialog
-	go func() { defer wg.Done(); dup, _ = c.GetDialog(context.Background(), "chat7000") }()
-	wg.Wait()
-	for i := range got {
-		if errs[i] != nil || got[i].ID.Value != int64(7000+i) {
-			t.Fatalf("read %d got %+v, %v", i, got[i], errs[i])
+// Commands that fail inside a batch are retried together in one next
+// batch, not one by one.
+func TestRunCommands_failedCommandsAreRetriedTogether(t *testing.T) {
+	p, srv := newCannedPortal(t,
+		cannedAnswer{body: `{"result":{"result":{"c0":{"id":1},"c4":{"id":5}},"result_error":{
+			"c1":{"error":"INTERNAL_SERVER_ERROR","error_description":"x"},
+			"c2":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"},
+			"c3":{"error":"ACCESS_ERROR","error_description":"no"}}}}`},
+		cannedAnswer{body: `{"result":{"result":{"c0":{"id":2},"c1":{"id":3}},"result_error":[]}}`})
+	c, _ := fakeClockClient(t, srv, nil)
+	got := c.readDialogs(context.Background(), []string{"chat1", "chat2", "chat3", "chat4", "chat5"})
+	for i, want := range []int64{1, 2, 3, 0, 5} {
+		if want == 0 {
+			if !HasCode(got[i].err, CodeAccessError) {
+				t.Errorf("dialog %d: want its own ACCESS_ERROR, got %v", i, got[i].err)
+			}
+			continue
+		}
+		if got[i].err != nil || got[i].value.ID.Value != want {
+			t.Errorf("dialog %d: got %+v", i, got[i])
 		}
 	}
-	if dup == nil || dup.ID.Value != 7000 {
-		t.Fatalf("duplicate read got %+v", dup)
+	reqs := p.requests()
+	if len(reqs) != 2 || !strings.HasSuffix(reqs[1], "/batch") {
+		t.Fatalf("want two batch calls, got %v", reqs)
 	}
-	st := portal.Stats()
-	// 50 + 50 + 20 when the reads arrive together; a slow machine may
-	// split one batch. The duplicate read shares a command when it lands in
-	// the same batch as the first read of chat7000 (121 otherwise).
-	cmds := st.Commands[MethodDialogGet]
-	if st.Requests["batch"] < 3 || st.Requests["batch"] > 4 || st.Requests[MethodDialogGet] != 0 || cmds < 120 || cmds > 121 {
-		t.Fatalf("want 121 reads in 3 or 4 batch calls of 120 or 121 commands: %+v", st)
+	if body := p.bodies[1]; !strings.Contains(body, "chat2") || !strings.Contains(body, "chat3") || strings.Contains(body, "chat4") {
+		t.Fatalf("the second batch should hold chat2 and chat3 only: %s", body)
 	}
 }
 
-func TestCoalescing_loneReadIsPlain(t *testing.T) {
-	portal, srv := newPortal(t, fakeportal.Faults{})
-	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 5 * time.Millisecond })
-	if _, err := c.GetDialog(context.Background(), "chat42"); err != nil {
-		t.Fatal(err)
+// Four commands blocked by OPERATION_TIME_LIMIT wait once for the reset,
+// together, and the error of a reset too far away names a time to come.
+func TestRunCommands_operatingLimitWaitsOnceForAll(t *testing.T) {
+	const otl = `{"error":"OPERATION_TIME_LIMIT","error_description":"Method is blocked due to operation time limit."}`
+	var p *cannedPortal
+	var c *Client
+	reset := time.Unix(1_700_000_005, 0) // 5 s after the fake clock starts
+	p, srv := newCannedPortal(t,
+		cannedAnswer{body: fmt.Sprintf(`{"result":{"result":{"c0":{"id":9}},"result_error":[],"result_time":{"c0":{"operating":400,"operating_reset_at":%d}}}}`, reset.Unix())},
+		cannedAnswer{body: `{"result":{"result":[],"result_error":{"c0":` + otl + `,"c1":` + otl + `,"c2":` + otl + `,"c3":` + otl + `}}}`},
+		cannedAnswer{body: `{"result":{"result":{"c0":{"id":1},"c1":{"id":2},"c2":{"id":3},"c3":{"id":4}},"result_error":[]}}`})
+	c, clk := fakeClockClient(t, srv, nil)
+	if got := c.readDialogs(context.Background(), []string{"chat9", "chat10"}); got[0].err != nil {
+		t.Fatal(got[0].err)
 	}
-	if _, err := c.GetDialog(context.Background(), "chat99"); !HasCode(err, CodeAccessError) {
-		t.Fatalf("want ACCESS_ERROR, got %v", err)
+	start := clk.Now()
+	got := c.readDialogs(context.Background(), []string{"chat1", "chat2", "chat3", "chat4"})
+	for i := range got {
+		if got[i].err != nil || got[i].value.ID.Value != int64(i+1) {
+			t.Fatalf("dialog %d: %+v", i, got[i])
+		}
 	}
-	if portal.Requests(MethodDialogGet) != 2 || portal.Requests("batch") != 0 {
-		t.Fatalf("lone reads should be plain calls: %+v", portal.Stats())
+	if took := clk.Now().Sub(start); took < 5*time.Second || took > 6*time.Second {
+		t.Fatalf("waited %s for a reset 5 s away", took)
 	}
-}
-
-func TestCoalescing_sameDialogReadOnce(t *testing.T) {
-	portal, srv := newPortal(t, fakeportal.Faults{})
-	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 200 * time.Millisecond })
-	readConcurrently(t, c, 5, "chat42")
-	// Five reads of one dialog within one window: one command, sent as a
-	// plain call because the batch holds a single dialog.
-	if st := portal.Stats(); st.Requests[MethodDialogGet] != 1 || st.Requests["batch"] != 0 {
-		t.Fatalf("want one im.dialog.get for five reads of one dialog: %+v", st)
+	if n := len(p.requests()); n != 3 {
+		t.Fatalf("want 3 batch calls, got %d", n)
 	}
 }

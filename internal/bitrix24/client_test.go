@@ -3,77 +3,14 @@ package bitrix24
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 )
-
-const testCode = "demowebhookcode1"
-
-func newPortal(t *testing.T, f fakeportal.Faults) (*fakeportal.Portal, *httptest.Server) {
-	t.Helper()
-	p := fakeportal.New(fakeportal.DefaultFixtures())
-	p.SetFaults(f)
-	srv := p.Start()
-	t.Cleanup(func() {
-		p.Close()
-		srv.Close()
-	})
-	return p, srv
-}
-
-// recordingLogger keeps every line the client logs.
-type recordingLogger struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *recordingLogger) log(level, msg string, fields map[string]any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, fmt.Sprintf("%s %s %v", level, msg, fields))
-}
-func (l *recordingLogger) Debug(_ context.Context, msg string, f map[string]any) {
-	l.log("DEBUG", msg, f)
-}
-func (l *recordingLogger) Warn(_ context.Context, msg string, f map[string]any) {
-	l.log("WARN", msg, f)
-}
-func (l *recordingLogger) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
-}
-
-func webhookClient(t *testing.T, srv *httptest.Server, mod func(*Config)) (*Client, *recordingLogger) {
-	t.Helper()
-	hook, err := ParseWebhookURL(srv.URL + "/rest/1/" + testCode + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &recordingLogger{}
-	cfg := Config{Auth: Auth{Webhook: &hook}, MaxRetries: 3, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, Logger: log}
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if strings.Contains(log.text(), testCode) {
-			t.Errorf("the client logged the webhook code:\n%s", log.text())
-		}
-	})
-	return c, log
-}
 
 func TestGetDialog_retriesWhatIsSafe(t *testing.T) {
 	cases := map[string]fakeportal.Faults{

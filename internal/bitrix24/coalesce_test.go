@@ -2,11 +2,13 @@ package bitrix24
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 )
 
 // recordingRead is a coalescer's read function that records each call's
@@ -124,5 +126,67 @@ func TestCoalescer_waitsWhileTheFlowControlWould(t *testing.T) {
 	wg.Wait()
 	if rec.count() != 1 || len(rec.calls[0]) != 2 {
 		t.Fatalf("want one call with both reads, got %v", rec.calls)
+	}
+}
+
+func TestCoalescing(t *testing.T) {
+	portal, srv := newPortal(t, fakeportal.Faults{})
+	portal.AddDialogs(fakeportal.GroupChats(120, 7000, 1)...)
+	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 50 * time.Millisecond })
+	var wg sync.WaitGroup
+	got := make([]*Dialog, 120)
+	errs := make([]error, 120)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = c.GetDialog(context.Background(), fmt.Sprint("chat", 7000+i))
+		}()
+	}
+	// Two readers of one dialog share one command.
+	wg.Add(1)
+	var dup *Dialog
+	go func() { defer wg.Done(); dup, _ = c.GetDialog(context.Background(), "chat7000") }()
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || got[i].ID.Value != int64(7000+i) {
+			t.Fatalf("read %d got %+v, %v", i, got[i], errs[i])
+		}
+	}
+	if dup == nil || dup.ID.Value != 7000 {
+		t.Fatalf("duplicate read got %+v", dup)
+	}
+	st := portal.Stats()
+	// 50 + 50 + 20 when the reads arrive together; a slow machine may
+	// split one batch. The duplicate read shares a command when it lands in
+	// the same batch as the first read of chat7000 (121 otherwise).
+	cmds := st.Commands[MethodDialogGet]
+	if st.Requests["batch"] < 3 || st.Requests["batch"] > 4 || st.Requests[MethodDialogGet] != 0 || cmds < 120 || cmds > 121 {
+		t.Fatalf("want 121 reads in 3 or 4 batch calls of 120 or 121 commands: %+v", st)
+	}
+}
+
+func TestCoalescing_loneReadIsPlain(t *testing.T) {
+	portal, srv := newPortal(t, fakeportal.Faults{})
+	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 5 * time.Millisecond })
+	if _, err := c.GetDialog(context.Background(), "chat42"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetDialog(context.Background(), "chat99"); !HasCode(err, CodeAccessError) {
+		t.Fatalf("want ACCESS_ERROR, got %v", err)
+	}
+	if portal.Requests(MethodDialogGet) != 2 || portal.Requests("batch") != 0 {
+		t.Fatalf("lone reads should be plain calls: %+v", portal.Stats())
+	}
+}
+
+func TestCoalescing_sameDialogReadOnce(t *testing.T) {
+	portal, srv := newPortal(t, fakeportal.Faults{})
+	c, _ := webhookClient(t, srv, func(c *Config) { c.BatchWindow = 200 * time.Millisecond })
+	readConcurrently(t, c, 5, "chat42")
+	// Five reads of one dialog within one window: one command, sent as a
+	// plain call because the batch holds a single dialog.
+	if st := portal.Stats(); st.Requests[MethodDialogGet] != 1 || st.Requests["batch"] != 0 {
+		t.Fatalf("want one im.dialog.get for five reads of one dialog: %+v", st)
 	}
 }

@@ -65,11 +65,14 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// HasCode reports whether err is an APIError with the given code, compared
-// case-insensitively.
+// SameCode reports whether two error codes are the same: the one way codes
+// are compared, case-insensitively.
+func SameCode(a, b string) bool { return strings.EqualFold(a, b) }
+
+// HasCode reports whether err is an APIError with the given code.
 func HasCode(err error, code string) bool {
 	var apiErr *APIError
-	return errors.As(err, &apiErr) && strings.EqualFold(apiErr.Code, code)
+	return errors.As(err, &apiErr) && SameCode(apiErr.Code, code)
 }
 
 // ResponseError is an answer the client could not read as a REST answer: an

@@ -112,7 +112,7 @@ func (t *tokenSource) refreshAfter(ctx context.Context) error {
 		if oerr.Code == "" && answer.AccessToken == "" {
 			oerr.Description = "the answer has no access_token"
 		}
-		if HasCode(&APIError{Code: answer.Error}, CodeInvalidGrant) || HasCode(&APIError{Code: answer.Error}, CodeInvalidClient) {
+		if SameCode(answer.Error, CodeInvalidGrant) || SameCode(answer.Error, CodeInvalidClient) {
 			t.failed = oerr
 		}
 		return oerr

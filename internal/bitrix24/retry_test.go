@@ -65,67 +65,6 @@ func TestCall_retryAfterIsHonoured(t *testing.T) {
 	}
 }
 
-// Commands that fail inside a batch are retried together in one next
-// batch, not one by one.
-func TestRunCommands_failedCommandsAreRetriedTogether(t *testing.T) {
-	p, srv := newCannedPortal(t,
-		cannedAnswer{body: `{"result":{"result":{"c0":{"id":1},"c4":{"id":5}},"result_error":{
-			"c1":{"error":"INTERNAL_SERVER_ERROR","error_description":"x"},
-			"c2":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"},
-			"c3":{"error":"ACCESS_ERROR","error_description":"no"}}}}`},
-		cannedAnswer{body: `{"result":{"result":{"c0":{"id":2},"c1":{"id":3}},"result_error":[]}}`})
-	c, _ := fakeClockClient(t, srv, nil)
-	got := c.readDialogs(context.Background(), []string{"chat1", "chat2", "chat3", "chat4", "chat5"})
-	for i, want := range []int64{1, 2, 3, 0, 5} {
-		if want == 0 {
-			if !HasCode(got[i].err, CodeAccessError) {
-				t.Errorf("dialog %d: want its own ACCESS_ERROR, got %v", i, got[i].err)
-			}
-			continue
-		}
-		if got[i].err != nil || got[i].value.ID.Value != want {
-			t.Errorf("dialog %d: got %+v", i, got[i])
-		}
-	}
-	reqs := p.requests()
-	if len(reqs) != 2 || !strings.HasSuffix(reqs[1], "/batch") {
-		t.Fatalf("want two batch calls, got %v", reqs)
-	}
-	if body := p.bodies[1]; !strings.Contains(body, "chat2") || !strings.Contains(body, "chat3") || strings.Contains(body, "chat4") {
-		t.Fatalf("the second batch should hold chat2 and chat3 only: %s", body)
-	}
-}
-
-// Four commands blocked by OPERATION_TIME_LIMIT wait once for the reset,
-// together, and the error of a reset too far away names a time to come.
-func TestRunCommands_operatingLimitWaitsOnceForAll(t *testing.T) {
-	const otl = `{"error":"OPERATION_TIME_LIMIT","error_description":"Method is blocked due to operation time limit."}`
-	var p *cannedPortal
-	var c *Client
-	reset := time.Unix(1_700_000_005, 0) // 5 s after the fake clock starts
-	p, srv := newCannedPortal(t,
-		cannedAnswer{body: fmt.Sprintf(`{"result":{"result":{"c0":{"id":9}},"result_error":[],"result_time":{"c0":{"operating":400,"operating_reset_at":%d}}}}`, reset.Unix())},
-		cannedAnswer{body: `{"result":{"result":[],"result_error":{"c0":` + otl + `,"c1":` + otl + `,"c2":` + otl + `,"c3":` + otl + `}}}`},
-		cannedAnswer{body: `{"result":{"result":{"c0":{"id":1},"c1":{"id":2},"c2":{"id":3},"c3":{"id":4}},"result_error":[]}}`})
-	c, clk := fakeClockClient(t, srv, nil)
-	if got := c.readDialogs(context.Background(), []string{"chat9", "chat10"}); got[0].err != nil {
-		t.Fatal(got[0].err)
-	}
-	start := clk.Now()
-	got := c.readDialogs(context.Background(), []string{"chat1", "chat2", "chat3", "chat4"})
-	for i := range got {
-		if got[i].err != nil || got[i].value.ID.Value != int64(i+1) {
-			t.Fatalf("dialog %d: %+v", i, got[i])
-		}
-	}
-	if took := clk.Now().Sub(start); took < 5*time.Second || took > 6*time.Second {
-		t.Fatalf("waited %s for a reset 5 s away", took)
-	}
-	if n := len(p.requests()); n != 3 {
-		t.Fatalf("want 3 batch calls, got %d", n)
-	}
-}
-
 func TestCall_operatingLimitErrorNamesAnUnblockTimeToCome(t *testing.T) {
 	reset := time.Unix(1_700_000_000+600, 0)
 	_, srv := newCannedPortal(t, cannedAnswer{status: 429, body: fmt.Sprintf(

@@ -170,7 +170,7 @@ func codeHint(e *bitrix24.APIError) string {
 	}
 	for _, h := range codeHints {
 		for _, code := range h.codes {
-			if strings.EqualFold(e.Code, code) {
+			if bitrix24.SameCode(e.Code, code) {
 				return h.hint(e)
 			}
 		}
@@ -179,11 +179,11 @@ func codeHint(e *bitrix24.APIError) string {
 }
 
 func oauthHint(code string) string {
-	switch code {
-	case bitrix24.CodeInvalidGrant:
+	switch {
+	case bitrix24.SameCode(code, bitrix24.CodeInvalidGrant):
 		return "The refresh token is invalid, expired (after 180 days) or already used: Bitrix24 replaces the refresh token on every refresh. " +
 			"Obtain new tokens for the application and update access_token and refresh_token."
-	case bitrix24.CodeInvalidClient:
+	case bitrix24.SameCode(code, bitrix24.CodeInvalidClient):
 		return "client_id or client_secret is wrong. Copy them from the application's settings in the portal."
 	}
 	return "Check oauth_url, client_id and client_secret, or set a fresh access_token."

@@ -330,5 +330,9 @@ func planForEach(t *testing.T, provider string, first, n int) planResult {
 	if !strings.Contains(res.output, wantSum) {
 		t.Fatalf("the output lacks %q:\n%s", wantSum, tail(res.output))
 	}
+	// The portal is on loopback: plain http there is no risk and gets no warning.
+	if strings.Contains(res.output, "plain http") {
+		t.Fatalf("a loopback portal got the plain-http warning:\n%s", tail(res.output))
+	}
 	return res
 }

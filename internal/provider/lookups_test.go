@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 )
 
 func TestDialogDataSource_byName(t *testing.T) {
@@ -218,6 +220,27 @@ output "user" {
 			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 			ProtoV6ProviderFactories: testProviderFactories,
 			Steps:                    []resource.TestStep{{Config: config, ExpectError: errorRe(want...)}},
+		})
+	}
+}
+
+// A portal that fails every request: each lookup's own diagnostic.
+func TestLookups_portalFailures(t *testing.T) {
+	t.Parallel()
+	_, srv := faultPortal(t, fakeportal.Faults{FailNext: 1000, FailStatus: 500})
+	provider := webhookProvider(srv, "max_retries = 0")
+	for config, want := range map[string][]string{
+		`data "bitrix24_dialog" "x" { name = "Ops sync" }`: {`Cannot search Bitrix24 chats named "Ops sync"`, "im.search.chat.list with HTTP 500", "INTERNAL_SERVER_ERROR"},
+		`data "bitrix24_dialog" "x" {
+  entity_type = "CRM"
+  entity_id   = "DEAL|1663"
+}`: {`Cannot find the Bitrix24 chat of CRM "DEAL|1663"`, "im.chat.get with HTTP 500"},
+		`data "bitrix24_dialogs" "x" { search = "release" }`:      {`Cannot search Bitrix24 chats for "release"`, "im.search.chat.list with HTTP 500"},
+		`data "bitrix24_user" "x" { email = "olga@example.com" }`: {`Cannot find the Bitrix24 user with email "olga@example.com"`, "user.get with HTTP 500"},
+	} {
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories,
+			Steps:                    []resource.TestStep{{Config: provider + config, ExpectError: errorRe(want...)}},
 		})
 	}
 }
