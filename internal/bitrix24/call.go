@@ -83,9 +83,6 @@ func (c *Client) attempt(ctx context.Context, method string, params map[string]a
 	if ctx.Err() == nil {
 		c.breaker.record(unreachable(err), err)
 	}
-	if err == nil || (classify(err) != retryBusy && !unreachable(err)) {
-		c.flow.accepted()
-	}
 	return result, sent, err
 }
 

@@ -18,9 +18,11 @@ import (
 //     the portal's bucket is full right now, whoever filled it: the model's
 //     bucket becomes full and its rate halves, at most once per round of
 //     requests (only a request sent after the last cut can cut again).
-//   - Every accepted request raises the rate by a fiftieth of the
-//     configured rate, up to the configured rate (with pacing off, by 5%,
-//     without a cap).
+//   - The rate grows back with time, by a tenth of the configured rate a
+//     second, up to the configured rate (with pacing off, by 10% a second,
+//     without a cap). Growth by time rather than by accepted request is
+//     what makes plans that share a bucket converge on equal shares: a
+//     plan whose rate was cut low recovers as fast as one that was not.
 //
 // So several plans (and other integrations) that share one portal's bucket
 // converge on a share of its drain rate instead of overflowing it.
@@ -39,6 +41,7 @@ type flowControl struct {
 	level    float64
 	last     time.Time // when level was last computed
 	lastCut  time.Time // when the rate was last cut
+	lastGrow time.Time // when the rate last grew
 	refusals int
 }
 
@@ -63,13 +66,22 @@ func (f *flowControl) setBurst(burst int) {
 	f.burst = float64(burst)
 }
 
-// drain lowers the level by what drained since it was last computed; the
-// caller holds mu.
+// drain lowers the level by what drained since it was last computed, and
+// lets the rate grow back; the caller holds mu.
 func (f *flowControl) drain(now time.Time) {
 	if !f.last.IsZero() {
 		f.level = math.Max(0, f.level-now.Sub(f.last).Seconds()*f.rate)
 	}
 	f.last = now
+	if !f.lastGrow.IsZero() {
+		elapsed := now.Sub(f.lastGrow).Seconds()
+		if f.maxRate == 0 {
+			f.rate *= math.Pow(1.1, elapsed)
+		} else {
+			f.rate = math.Min(f.maxRate, f.rate+f.maxRate/10*elapsed)
+		}
+	}
+	f.lastGrow = now
 }
 
 // reserve books a place for one request and returns how long to wait
@@ -125,26 +137,6 @@ func (f *flowControl) Wait(ctx context.Context) (time.Duration, error) {
 	return d, nil
 }
 
-// accepted records a request the portal took.
-func (f *flowControl) accepted() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.paced {
-		return
-	}
-	if f.maxRate == 0 {
-		// No configured rate to return to: grow by 5% a request (TCP's
-		// slow start), so that a portal with a high limit is soon used
-		// at its pace.
-		f.rate = math.Max(f.rate*1.05, f.rate+DefaultRateLimit/50)
-		return
-	}
-	f.rate += f.maxRate / 50
-	if f.maxRate > 0 && f.rate > f.maxRate {
-		f.rate = f.maxRate
-	}
-}
-
 // refused records that the portal refused a request sent at sent because
 // its bucket was full. It returns the rate from now on.
 func (f *flowControl) refused(sent time.Time) float64 {
@@ -152,6 +144,7 @@ func (f *flowControl) refused(sent time.Time) float64 {
 	defer f.mu.Unlock()
 	f.refusals++
 	now := f.clock.Now()
+	f.drain(now) // Level and growth up to now, at the rate so far.
 	if !f.paced {
 		// The portal has a limit after all: start from a standard cloud
 		// portal's bucket.
@@ -163,7 +156,7 @@ func (f *flowControl) refused(sent time.Time) float64 {
 		f.rate = math.Max(minRate, f.rate/2)
 		f.lastCut = now
 	}
-	f.drain(now)
+	f.lastGrow = now
 	f.level = math.Max(f.level, f.burst)
 	return f.rate
 }

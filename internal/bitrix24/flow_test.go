@@ -1,6 +1,7 @@
 package bitrix24
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -48,20 +49,26 @@ func TestFlowControl_refusalsCutTheRateAndSuccessRestoresIt(t *testing.T) {
 	if d := f.Delay(); d != 400*time.Millisecond {
 		t.Fatalf("after a refusal a request should wait 1/2.5 s, waits %s", d)
 	}
-	// A request sent after the cut and refused cuts again.
+	// A request sent after the cut and refused cuts again (after a second
+	// of growth: 2.5 + 0.5).
 	clk.Advance(time.Second)
-	if got := f.refused(clk.Now()); got != 1.25 {
-		t.Fatalf("a later refusal should halve again, got %v", got)
+	if got := f.refused(clk.Now()); got != 1.5 {
+		t.Fatalf("a later refusal should halve 3/s again, got %v", got)
 	}
-	for i := 0; i < 100; i++ {
-		f.accepted()
+	// The rate grows back by a tenth of the configured rate a second.
+	clk.Advance(5 * time.Second)
+	f.Delay()
+	if rate, _ := f.snapshot(); rate != 1.5+2.5 {
+		t.Fatalf("5 s after a cut to 1.5/s the rate should be 4/s, got %v", rate)
 	}
+	clk.Advance(time.Minute)
+	f.Delay()
 	if rate, _ := f.snapshot(); rate != 5 {
-		t.Fatalf("100 accepted requests should restore the configured 5/s, got %v", rate)
+		t.Fatalf("a minute later the configured 5/s should be back, got %v", rate)
 	}
 	// Never below minRate.
 	for i := 0; i < 100; i++ {
-		clk.Advance(time.Second)
+		clk.Advance(10 * time.Millisecond)
 		f.refused(clk.Now())
 	}
 	if rate, _ := f.snapshot(); rate != minRate {
@@ -88,16 +95,39 @@ func TestFlowControl_offUntilTheFirstRefusal(t *testing.T) {
 }
 
 // With pacing off there is no configured rate to return to: after a
-// refusal the rate grows by 5% a request, so a fast portal is soon used at
+// refusal the rate grows by 10% a second, so a fast portal is soon used at
 // its pace again.
 func TestFlowControl_offGrowsBackFast(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	f := newFlowControl(clk, 0, 0)
 	f.refused(clk.Now())
-	for i := 0; i < 50; i++ {
-		f.accepted()
-	}
+	clk.Advance(25 * time.Second)
+	f.Delay()
 	if rate, _ := f.snapshot(); rate < 20 {
-		t.Fatalf("50 accepted requests after a refusal should take 2/s past 20/s, got %v", rate)
+		t.Fatalf("25 s after a refusal the rate should be past 20/s, got %v", rate)
+	}
+}
+
+// Two plans that share a bucket, one cut far lower than the other, grow
+// back by the same amount a second: their rates converge.
+func TestFlowControl_growthIsFairAcrossPlans(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	a, b := newFlowControl(clk, 2, 50), newFlowControl(clk, 2, 50)
+	for i := 0; i < 4; i++ {
+		clk.Advance(time.Millisecond)
+		a.refused(clk.Now())
+	}
+	clk.Advance(time.Millisecond)
+	b.refused(clk.Now())
+	a.Delay()
+	ra, _ := a.snapshot()
+	rb, _ := b.snapshot()
+	clk.Advance(3 * time.Second)
+	a.Delay()
+	b.Delay()
+	ra2, _ := a.snapshot()
+	rb2, _ := b.snapshot()
+	if math.Abs((ra2-ra)-(rb2-rb)) > 1e-9 || ra2/rb2 <= ra/rb {
+		t.Fatalf("rates %v/%v became %v/%v: the gap should shrink with equal growth", ra, rb, ra2, rb2)
 	}
 }
