@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -335,4 +336,14 @@ func planForEach(t *testing.T, provider string, first, n int) planResult {
 		t.Fatalf("a loopback portal got the plain-http warning:\n%s", tail(res.output))
 	}
 	return res
+}
+
+// expectPlanError plans config with the in-process provider and expects an
+// error whose text holds the parts of want in order (errorRe).
+func expectPlanError(t *testing.T, config string, want ...string) {
+	t.Helper()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps:                    []resource.TestStep{{Config: config, ExpectError: errorRe(want...)}},
+	})
 }

@@ -65,13 +65,7 @@ func TestDialogDataSource_lookupErrors(t *testing.T) {
 		`name = "Secret plans"`:                         {"Bitrix24 chat not found", "member of the chat"},
 		"entity_type = \"CRM\"\nentity_id = \"DEAL|9\"": {"Bitrix24 chat not found", `entity_type "CRM", entity_id "DEAL|9"`},
 	} {
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      webhookProvider(srv) + "data \"bitrix24_dialog\" \"x\" {\n" + config + "\n}",
-				ExpectError: errorRe(want...),
-			}},
-		})
+		expectPlanError(t, webhookProvider(srv)+"data \"bitrix24_dialog\" \"x\" {\n"+config+"\n}", want...)
 	}
 	if n := portal.Requests("im.dialog.get"); n != 0 {
 		t.Fatalf("a failed lookup read a dialog: %d", n)
@@ -90,13 +84,7 @@ func TestDialogDataSource_lookupValidation(t *testing.T) {
 		`name = " x "`:                                {"name", "at least 2 characters"},
 		`entity_type = ""` + "\nentity_id = \"1\"":    {"entity_type", "at least 1"},
 	} {
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      webhookProvider(srv) + "data \"bitrix24_dialog\" \"x\" {\n" + config + "\n}",
-				ExpectError: errorRe(want...),
-			}},
-		})
+		expectPlanError(t, webhookProvider(srv)+"data \"bitrix24_dialog\" \"x\" {\n"+config+"\n}", want...)
 	}
 	if n := portal.TotalRequests(); n != 0 {
 		t.Fatalf("invalid lookups reached the portal: %s", portal.Stats().Summary())
@@ -144,10 +132,7 @@ func TestUserDataSource_errors(t *testing.T) {
 }
 data "bitrix24_user" "x" { id = 5 }`: {"HTTP 403", "insufficient_scope", "user_basic scope"},
 	} {
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testProviderFactories,
-			Steps:                    []resource.TestStep{{Config: config, ExpectError: errorRe(want...)}},
-		})
+		expectPlanError(t, config, want...)
 	}
 }
 
@@ -179,13 +164,7 @@ data "bitrix24_dialogs" "anna" {
 		"search = \"ops\"\ndialog_ids = [\"chat42\"]": {"Invalid Attribute Combination", "dialog_ids", "search"},
 		``: {"Missing Attribute Configuration", "[dialog_ids,search]"},
 	} {
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      webhookProvider(srv) + "data \"bitrix24_dialogs\" \"x\" {\n" + config + "\n}",
-				ExpectError: errorRe(want...),
-			}},
-		})
+		expectPlanError(t, webhookProvider(srv)+"data \"bitrix24_dialogs\" \"x\" {\n"+config+"\n}", want...)
 	}
 }
 
@@ -238,9 +217,6 @@ func TestLookups_portalFailures(t *testing.T) {
 		`data "bitrix24_dialogs" "x" { search = "release" }`:      {`Cannot search Bitrix24 chats for "release"`, "im.search.chat.list with HTTP 500"},
 		`data "bitrix24_user" "x" { email = "olga@example.com" }`: {`Cannot find the Bitrix24 user with email "olga@example.com"`, "user.get with HTTP 500"},
 	} {
-		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testProviderFactories,
-			Steps:                    []resource.TestStep{{Config: provider + config, ExpectError: errorRe(want...)}},
-		})
+		expectPlanError(t, provider+config, want...)
 	}
 }
