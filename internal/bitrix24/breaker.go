@@ -59,3 +59,11 @@ func (b *breaker) record(unreachable bool, err error) {
 		b.openedAt = b.clock.Now()
 	}
 }
+
+// abandon notes that a request allowed by allow was not sent, or its
+// outcome is unknown (the plan was cancelled): a probe may go again.
+func (b *breaker) abandon() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probing = false
+}

@@ -36,6 +36,10 @@ func TestBreaker_opensAfterFailuresInARowAndProbesAfterCooldown(t *testing.T) {
 	if err := b.allow(); err == nil {
 		t.Fatal("a second request went while the probe was out")
 	}
+	b.abandon() // The probe was never sent: another may go.
+	if err := b.allow(); err != nil {
+		t.Fatalf("after an abandoned probe another may go: %v", err)
+	}
 	b.record(false, nil)
 	if err := b.allow(); err != nil {
 		t.Fatalf("an answer should close the breaker: %v", err)

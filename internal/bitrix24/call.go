@@ -73,6 +73,7 @@ func (c *Client) attempt(ctx context.Context, method string, params map[string]a
 		return reply{}, time.Time{}, err
 	}
 	if waited, err := c.flow.Wait(ctx); err != nil {
+		c.breaker.abandon()
 		return reply{}, time.Time{}, err
 	} else if waited > time.Second {
 		c.debug(ctx, "Waited for the client-side rate limit", map[string]any{"method": method, "wait_ms": waited.Milliseconds()})
@@ -82,6 +83,8 @@ func (c *Client) attempt(ctx context.Context, method string, params map[string]a
 	c.noteTime(method, tb)
 	if ctx.Err() == nil {
 		c.breaker.record(unreachable(err), err)
+	} else {
+		c.breaker.abandon()
 	}
 	return result, sent, err
 }

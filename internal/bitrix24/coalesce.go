@@ -73,6 +73,9 @@ func (b *coalescer[T]) get(ctx context.Context, key string) (T, error) {
 	p := &pendingRead[T]{ctx: ctx, key: key, done: make(chan struct{})}
 	b.mu.Lock()
 	now := b.clock.Now()
+	if b.expect > 0 && len(b.pending) == 0 && now.Sub(b.expectFrom) >= maxRefillWindows*b.window {
+		b.expect = 0 // A read long after the last call: no refill to wait for.
+	}
 	b.pending = append(b.pending, p)
 	b.last = now
 	switch {
@@ -83,11 +86,7 @@ func (b *coalescer[T]) get(ctx context.Context, key string) (T, error) {
 	case len(b.pending) == 1:
 		b.first = now
 		if b.expect > 0 {
-			if now.Sub(b.expectFrom) >= maxRefillWindows*b.window {
-				b.expect = 0 // A read long after the last call: no refill to wait for.
-			} else {
-				b.first = b.expectFrom
-			}
+			b.first = b.expectFrom // The refill wait counts from the answer.
 		}
 		b.schedule(b.window)
 		b.mu.Unlock()

@@ -88,9 +88,16 @@ func TestCoalescer_loneReadAfterACallWaitsOneWindow(t *testing.T) {
 	wg.Wait()
 	clk.Advance(maxRefillWindows * 10 * time.Millisecond)
 
+	// It waits its window for others to join (it does not leave at once
+	// because one read was expected), then leaves.
 	done := make(chan int, 1)
 	go func() { v, _ := b.get(context.Background(), "later"); done <- v }()
 	waitPending(t, b, 1)
+	select {
+	case <-done:
+		t.Fatal("the lone read left before its window")
+	case <-time.After(20 * time.Millisecond):
+	}
 	clk.Advance(10 * time.Millisecond)
 	select {
 	case v := <-done:
