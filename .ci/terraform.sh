@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Prints the path of a Terraform CLI for the demo, the tests and the docs.
-# Uses TF_ACC_TERRAFORM_PATH or a terraform >= 1.5 on PATH; otherwise
-# installs Terraform v1.5.7 from the Go module proxy into .tools/bin (about
-# 2.5 minutes the first time, instant after).
+# Uses TF_ACC_TERRAFORM_PATH or a terraform >= 1.8 on PATH (provider-defined
+# functions, and the provider:: syntax in examples/, need 1.8); otherwise
+# installs Terraform v1.8.5 from the Go module proxy into .tools/bin (a few
+# minutes the first time, instant after). Later releases cannot be
+# installed with `go install`: their go.mod has replace directives.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-want=v1.5.7
+want=v1.8.5
 
 usable() {
   local v
@@ -13,7 +15,7 @@ usable() {
   [ -n "$v" ] || return 1
   local major minor
   major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
-  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 5 ]; }
+  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge 8 ]; }
 }
 
 if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && [ -x "${TF_ACC_TERRAFORM_PATH}" ]; then
@@ -26,6 +28,6 @@ local_tf="$root/.tools/bin/terraform"
 if [ -x "$local_tf" ] && usable "$local_tf"; then
   echo "$local_tf"; exit 0
 fi
-echo "No Terraform CLI >= 1.5 found; installing Terraform $want from the Go module proxy into .tools/bin (a few minutes, once)..." >&2
+echo "No Terraform CLI >= 1.8 found; installing Terraform $want from the Go module proxy into .tools/bin (a few minutes, once)..." >&2
 GOBIN="$root/.tools/bin" GOFLAGS=-mod=mod go install "github.com/hashicorp/terraform@$want" >&2
 echo "$local_tf"
