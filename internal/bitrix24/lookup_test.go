@@ -2,7 +2,13 @@ package bitrix24
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
@@ -94,5 +100,29 @@ func TestSearchChats_badValue(t *testing.T) {
 	_, err := c.SearchChats(context.Background(), "name")
 	if err == nil || !strings.Contains(err.Error(), `key "[0].id" holds`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A portal whose search never ends (next always further) is stopped after
+// maxSearchPages pages with an error, not followed forever.
+func TestSearchChats_endlessPagesStop(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			OFFSET int `json:"OFFSET"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		calls.Add(1)
+		_, _ = fmt.Fprintf(w, `{"result":[{"id":%d,"name":"loop"}],"total":1000000,"next":%d}`, body.OFFSET+1, body.OFFSET+1)
+	}))
+	t.Cleanup(srv.Close)
+	c, _ := fakeClockClient(t, srv, func(cfg *Config) { cfg.RateLimit = 0 })
+	_, err := c.SearchChats(context.Background(), "loop")
+	var re *ResponseError
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "did not end after 200 pages") {
+		t.Fatalf("want the page bound, got %v", err)
+	}
+	if n := calls.Load(); n != maxSearchPages {
+		t.Fatalf("want %d calls, got %d", maxSearchPages, n)
 	}
 }
