@@ -416,6 +416,7 @@ resource "bitrix24_chat" "many" {
 			},
 		}},
 	})
+	t.Logf("whole test (plan, apply, refresh, plan, destroy): %s", p.Stats().Summary())
 	if n := len(p.ChatsTitled("Service 7 alerts")); n != 1 {
 		t.Errorf("%d chats titled Service 7 alerts", n)
 	}
