@@ -55,6 +55,12 @@ type Faults struct {
 	// TokenTTL is the life of access tokens issued by /oauth/token/
 	// (default one hour).
 	TokenTTL time.Duration
+	// LoseChatAddAnswer im.chat.add calls create their chat and then lose
+	// the answer: the connection is dropped without one, or, when
+	// LoseChatAddStatus is set, the answer is that status without an error
+	// code (a 504 from a proxy that gave up waiting).
+	LoseChatAddAnswer int
+	LoseChatAddStatus int
 	// EchoSecrets, from 1 to EchoShapes, makes every REST answer and every
 	// /oauth/token/ answer echo the request's credentials in that shape,
 	// as a broken or hostile server would; EchoOAuthOnly, only the

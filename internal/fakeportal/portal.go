@@ -298,6 +298,14 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 			return nil, c.scopeError()
 		}
 		return p.userGet(c, params)
+	case "im.chat.add", "im.chat.updatetitle", "im.chat.updatecolor", "im.chat.setowner",
+		"im.chat.user.add", "im.chat.user.delete", "im.chat.leave", "im.chat.user.list":
+		if !c.has("im") {
+			return nil, c.scopeError()
+		}
+		return p.chatWrite(c, method, params)
+	case "profile":
+		return p.profile(c)
 	case "server.time":
 		return p.now().Format(time.RFC3339), nil
 	}
