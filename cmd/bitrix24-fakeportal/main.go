@@ -1,7 +1,7 @@
 // Command bitrix24-fakeportal serves the in-memory Bitrix24 portal on
 // loopback, for the offline demo and for offline CI plans.
 //
-//	go run ./internal/fakeportal/cmd/bitrix24-fakeportal -port 8024 -fixtures my.json
+//	go run ./cmd/bitrix24-fakeportal -port 8024 -fixtures my.json
 //
 // It prints the portal URL and the demo webhook URL, then serves until
 // interrupted.
