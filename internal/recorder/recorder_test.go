@@ -242,6 +242,9 @@ func TestRecordNoSecrets(t *testing.T) {
 				}
 			}
 		}
+		if !opts.AnonymizeTitles && !bytes.Contains(rec.JSON, []byte(`"name": "leak ***"`)) {
+			t.Errorf("the name was not masked:\n%s", rec.JSON)
+		}
 		if !bytes.Contains(rec.JSON, []byte(`"id": 7`)) {
 			t.Errorf("the rest of the result was not kept:\n%s", rec.JSON)
 		}
@@ -252,8 +255,8 @@ func TestRecordNoSecrets(t *testing.T) {
 	p.SetFaults(fakeportal.Faults{EchoSecrets: 5})
 	c = clientFor(t, srv.URL+"/rest/1/"+demoCode+"/")
 	rec, warnings := record(t, c, Options{IDs: []string{"chat42"}})
-	if p.Requests("echo") == 0 {
-		t.Fatal("the portal did not echo")
+	if p.Requests("echo") == 0 || len(rec.Fixtures.Dialogs) != 1 || !bytes.Contains(rec.Fixtures.Dialogs[0].Result, []byte("/rest/1/***/")) {
+		t.Fatalf("the portal did not echo into the dialog:\n%s", rec.JSON)
 	}
 	for _, form := range secretForms(demoCode) {
 		if bytes.Contains(rec.JSON, []byte(form)) {
