@@ -324,7 +324,11 @@ func (rc *recorded) rewrite(opts Options, red *bitrix24.Redactor) (json.RawMessa
 		}
 	}
 	chat := rc.key
-	fn := func(path []any, s string, isKey bool) string {
+	var anonymize stringRewriter
+	// Redactor.String, not CleanValue: secrets are masked, every other
+	// byte stays, control characters included, as the portal sent them.
+	fn := func(path []any, s string, isKey bool) string { return red.String(anonymize(path, s, isKey)) }
+	anonymize = func(path []any, s string, isKey bool) string {
 		if !isKey && opts.Anonymize {
 			switch {
 			case len(path) == 3 && path[0] == "readed_list" && path[2] == "user_name",
@@ -352,7 +356,7 @@ func (rc *recorded) rewrite(opts Options, red *bitrix24.Redactor) (json.RawMessa
 				return "Description of chat " + chat
 			}
 		}
-		return red.String(s)
+		return s
 	}
 	return rewriteStrings(rc.result, fn)
 }
