@@ -94,9 +94,9 @@ func TestRecordIDsAndMembers(t *testing.T) {
 	_, srv := serve(t, orig)
 	c := clientFor(t, srv.URL+"/rest/1/"+demoCode+"/")
 	rec, warnings := record(t, c, Options{IDs: []string{"chat42", "sg103", "chat1439", "5", "chat21191"}, Searches: []string{"Release train"}})
-	// The demo portal has no im.chat.user.list.
-	if len(warnings) != 1 || !strings.Contains(warnings[0], MethodChatUserList) {
-		t.Errorf("warnings = %q, want one about %s", warnings, MethodChatUserList)
+	// The demo portal answers im.chat.user.list: no warning.
+	if len(warnings) != 0 {
+		t.Errorf("warnings = %q, want none", warnings)
 	}
 	f, err := fakeportal.ParseFixtures(rec.JSON)
 	if err != nil {
@@ -113,11 +113,11 @@ func TestRecordIDsAndMembers(t *testing.T) {
 		ids     []string
 		members []int64
 	}{
-		{"chat42", []string{"chat42", "sg103"}, []int64{1}},
-		{"chat1439", []string{"chat1439"}, []int64{1}},
-		{"chat21191", []string{"chat21191"}, []int64{1}},
-		{"chat2001", []string{"chat2001"}, []int64{1}},
-		{"chat2002", []string{"chat2002"}, []int64{1}},
+		{"chat42", []string{"chat42", "sg103"}, []int64{1, 3, 12}},
+		{"chat1439", []string{"chat1439"}, []int64{1, 503}},
+		{"chat21191", []string{"chat21191"}, []int64{1, 2}},
+		{"chat2001", []string{"chat2001"}, []int64{1, 3}},
+		{"chat2002", []string{"chat2002"}, []int64{1, 3}},
 	} {
 		d := findDialog(f, want.id)
 		if d == nil {
@@ -143,12 +143,13 @@ func TestRecordIDsAndMembers(t *testing.T) {
 		t.Fatalf("the private dialog with user 5: %+v", p)
 	}
 	// The users the chats name: the recording user, owners, managers,
-	// readers, viewers and private partners (the portal has no user 2).
+	// readers, viewers, members and private partners (the portal has no
+	// user 2).
 	var ids []string
 	for _, u := range f.Users {
 		ids = append(ids, u.ID)
 	}
-	if want := []string{"1", "3", "5", "7", "503"}; !slices.Equal(ids, want) {
+	if want := []string{"1", "3", "5", "7", "12", "503"}; !slices.Equal(ids, want) {
 		t.Errorf("users %v, want %v", ids, want)
 	}
 	for _, u := range f.Users {
