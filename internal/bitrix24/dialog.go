@@ -23,107 +23,109 @@ var DialogIDPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
 
 // Dialog is the result of im.dialog.get. Every field is optional, because
 // the key set varies between portal versions: a missing key stays invalid.
+// Its keys, and those of the types below, are named in DialogKeys and the
+// other tables of dialog_keys.go, not in struct tags.
 type Dialog struct {
-	DialogID         String                   `json:"dialog_id"`
-	ID               Int64                    `json:"id"`
-	ParentChatID     Int64                    `json:"parent_chat_id"`
-	ParentMessageID  Int64                    `json:"parent_message_id"`
-	Name             String                   `json:"name"`
-	Title            String                   `json:"title"`
-	Description      String                   `json:"description"`
-	Owner            Int64                    `json:"owner"`
-	Extranet         Bool                     `json:"extranet"`
-	Avatar           String                   `json:"avatar"`
-	Color            String                   `json:"color"`
-	Type             String                   `json:"type"`
-	Counter          Int64                    `json:"counter"`
-	UserCounter      Int64                    `json:"user_counter"`
-	MessageCount     Int64                    `json:"message_count"`
-	UnreadID         Int64                    `json:"unread_id"`
-	Restrictions     Object[Restrictions]     `json:"restrictions"`
-	LastMessageID    Int64                    `json:"last_message_id"`
-	LastID           Int64                    `json:"last_id"`
-	MarkedID         Int64                    `json:"marked_id"`
-	DiskFolderID     Int64                    `json:"disk_folder_id"`
-	EntityType       String                   `json:"entity_type"`
-	EntityID         String                   `json:"entity_id"`
-	EntityData1      String                   `json:"entity_data_1"`
-	EntityData2      String                   `json:"entity_data_2"`
-	EntityData3      String                   `json:"entity_data_3"`
-	MuteList         List[Int64]              `json:"mute_list"`
-	DateCreate       String                   `json:"date_create"`
-	MessageType      String                   `json:"message_type"`
-	Public           Object[Public]           `json:"public"`
-	Role             String                   `json:"role"`
-	EntityLink       Object[EntityLink]       `json:"entity_link"`
-	TextFieldEnabled Bool                     `json:"text_field_enabled"`
-	BackgroundID     Int64                    `json:"background_id"`
-	Permissions      Object[Permissions]      `json:"permissions"`
-	IsNew            Bool                     `json:"is_new"`
-	ReadedList       List[ReadedEntry]        `json:"readed_list"`
-	ManagerList      List[Int64]              `json:"manager_list"`
-	LastMessageViews Object[LastMessageViews] `json:"last_message_views"`
+	DialogID         String
+	ID               Int64
+	ParentChatID     Int64
+	ParentMessageID  Int64
+	Name             String
+	Title            String
+	Description      String
+	Owner            Int64
+	Extranet         Bool
+	Avatar           String
+	Color            String
+	Type             String
+	Counter          Int64
+	UserCounter      Int64
+	MessageCount     Int64
+	UnreadID         Int64
+	Restrictions     Object[Restrictions]
+	LastMessageID    Int64
+	LastID           Int64
+	MarkedID         Int64
+	DiskFolderID     Int64
+	EntityType       String
+	EntityID         String
+	EntityData1      String
+	EntityData2      String
+	EntityData3      String
+	MuteList         List[Int64]
+	DateCreate       String
+	MessageType      String
+	Public           Object[Public]
+	Role             String
+	EntityLink       Object[EntityLink]
+	TextFieldEnabled Bool
+	BackgroundID     String
+	Permissions      Object[Permissions]
+	IsNew            Bool
+	ReadedList       List[ReadedEntry]
+	ManagerList      List[Int64]
+	LastMessageViews Object[LastMessageViews]
 }
 
 // Restrictions says what members may change in the chat.
 type Restrictions struct {
-	Avatar     Bool   `json:"avatar"`
-	Rename     Bool   `json:"rename"`
-	Extend     Bool   `json:"extend"`
-	Call       Bool   `json:"call"`
-	Mute       Bool   `json:"mute"`
-	Leave      Bool   `json:"leave"`
-	LeaveOwner Bool   `json:"leave_owner"`
-	Send       Bool   `json:"send"`
-	UserList   Bool   `json:"user_list"`
-	Path       String `json:"path"`
-	PathTitle  String `json:"path_title"`
+	Avatar     Bool
+	Rename     Bool
+	Extend     Bool
+	Call       Bool
+	Mute       Bool
+	Leave      Bool
+	LeaveOwner Bool
+	Send       Bool
+	UserList   Bool
+	Path       String
+	PathTitle  String
 }
 
 // Public is the public link of an open chat; the portal sends "" when there
 // is none.
 type Public struct {
-	Code String `json:"code"`
-	Link String `json:"link"`
+	Code String
+	Link String
 }
 
 // EntityLink points at the CRM or other entity the chat is bound to.
 type EntityLink struct {
-	Type String `json:"type"`
-	URL  String `json:"url"`
-	ID   String `json:"id"`
+	Type String
+	URL  String
+	ID   String
 }
 
 // Permissions names the least role that may do each action.
 type Permissions struct {
-	ManageUsersAdd    String `json:"manage_users_add"`
-	ManageUsersDelete String `json:"manage_users_delete"`
-	ManageUI          String `json:"manage_ui"`
-	ManageSettings    String `json:"manage_settings"`
-	ManageMessages    String `json:"manage_messages"`
-	CanPost           String `json:"can_post"`
+	ManageUsersAdd    String
+	ManageUsersDelete String
+	ManageUI          String
+	ManageSettings    String
+	ManageMessages    String
+	CanPost           String
 }
 
 // ReadedEntry says up to which message a member has read.
 type ReadedEntry struct {
-	UserID    Int64  `json:"user_id"`
-	UserName  String `json:"user_name"`
-	MessageID Int64  `json:"message_id"`
-	Date      String `json:"date"`
+	UserID    Int64
+	UserName  String
+	MessageID Int64
+	Date      String
 }
 
 // LastMessageViews counts who has seen the last message.
 type LastMessageViews struct {
-	MessageID      Int64             `json:"message_id"`
-	FirstViewers   List[FirstViewer] `json:"first_viewers"`
-	CountOfViewers Int64             `json:"count_of_viewers"`
+	MessageID      Int64
+	FirstViewers   List[FirstViewer]
+	CountOfViewers Int64
 }
 
 // FirstViewer is one of the first members who saw the last message.
 type FirstViewer struct {
-	UserID   Int64  `json:"user_id"`
-	UserName String `json:"user_name"`
-	Date     String `json:"date"`
+	UserID   Int64
+	UserName String
+	Date     String
 }
 
 // DecodeDialog reads the "result" of im.dialog.get. It fails when the
