@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -16,10 +18,48 @@ var errNotObject = errors.New("the result is not a JSON object")
 // MethodDialogGet is the REST method that reads one dialog.
 const MethodDialogGet = "im.dialog.get"
 
-// DialogIDPattern is the portal's own check of a DIALOG_ID
-// (Bitrix\Im\Common::isDialogId): a user id for a private dialog, or chatN,
-// sgN or crmN, case-insensitive.
-var DialogIDPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
+// DialogIDPattern is the form of a dialog id that im.dialog.get resolves
+// (im/lib/common.php isDialogId, then im/lib/dialog.php getChatId): chatN
+// for a chat, sgN for a workgroup's chat, or N, a user id, for the private
+// dialog with that user; the prefix in any case. N must also be a positive
+// whole number (ParseDialogID). The portal's format check lets crmN through
+// as well, but getChatId never resolves it, and crm|TYPE|ID, which getChatId
+// resolves, fails the format check: neither is a dialog id here.
+var DialogIDPattern = regexp.MustCompile(`(?i)^(chat|sg)?([0-9]+)$`)
+
+// ParseDialogID splits a dialog id into its kind ("chat", "sg" or "user")
+// and its number. ok is false for anything the portal would not resolve:
+// another form, 0 (chat0, 0, sg00) or a number beyond int64.
+func ParseDialogID(s string) (kind string, id int64, ok bool) {
+	m := DialogIDPattern.FindStringSubmatch(s)
+	if m == nil {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(m[2], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, false
+	}
+	kind = strings.ToLower(m[1])
+	if kind == "" {
+		kind = "user"
+	}
+	return kind, id, true
+}
+
+// CanonicalDialogID is the one spelling of a dialog id: the prefix in
+// lower case and the number without leading zeros. CHAT42, chat42 and
+// chat042 are one dialog. s must pass ParseDialogID; otherwise it comes
+// back unchanged.
+func CanonicalDialogID(s string) string {
+	kind, id, ok := ParseDialogID(s)
+	switch {
+	case !ok:
+		return s
+	case kind == "user":
+		return strconv.FormatInt(id, 10)
+	}
+	return kind + strconv.FormatInt(id, 10)
+}
 
 // Dialog is the result of im.dialog.get. Every field is optional, because
 // the key set varies between portal versions: a missing key stays invalid.

@@ -54,7 +54,8 @@ func (d *dialogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 		Optional: true,
 		Computed: true,
 		MarkdownDescription: "The dialog to read, as `im.dialog.get` takes it: `chatN` for a chat (for example `chat1439`), " +
-			"`sgN` for a workgroup chat, `crmN`, or a user id such as `5` for the private dialog with that user. Case-insensitive. " +
+			"`sgN` for a workgroup chat, or a user id such as `5` for the private dialog with that user; the number is positive and the prefix " +
+			"case-insensitive. `crmN` is refused: a portal never resolves it; find a CRM entity's chat with `entity_type` and `entity_id`. " +
 			"Set exactly one of `dialog_id`, `name`, or `entity_type` with `entity_id`; after a lookup by name or entity it holds " +
 			"the chat's dialog id, `chatN`.",
 		Validators: []validator.String{dialogIDValidator()},

@@ -192,7 +192,9 @@ output "user" {
 		}},
 	})
 	for config, want := range map[string][]string{
-		`output "x" { value = provider::bitrix24::parse_dialog_id("general") }`: {"must be chatN", "sgN", "crmN", `got "general"`},
+		`output "x" { value = provider::bitrix24::parse_dialog_id("general") }`: {"must be chatN", "sgN", "positive whole number", `got "general"`},
+		`output "x" { value = provider::bitrix24::parse_dialog_id("chat0") }`:   {"must be chatN", `got "chat0"`},
+		`output "x" { value = provider::bitrix24::parse_dialog_id("crm5") }`:    {"never resolves crmN", "entity_type"},
 		`output "x" { value = provider::bitrix24::dialog_id(0) }`:               {"chat_id must be a positive whole number, got 0"},
 	} {
 		resource.UnitTest(t, resource.TestCase{
