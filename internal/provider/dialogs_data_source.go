@@ -54,7 +54,7 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	nested := dialogAttributes()
 	nested["dialog_id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The dialog id as given in `dialog_ids`."}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads many Bitrix24 chats at once: the ids in `dialog_ids`, or every chat whose name contains `search`. " +
+		MarkdownDescription: "Reads many Bitrix24 chats at once: the ids in `dialog_ids`, or every chat whose title matches `search`. " +
 			"The chats are read with `im.dialog.get` inside `batch` calls of up to 50, so 1000 dialogs cost 20 requests. Each entry of " +
 			"`dialogs` has the same attributes as the `bitrix24_dialog` data source.\n\n" +
 			"If any id cannot be read, the read fails. A failure that hits many ids (the portal is down, busy or refuses the " +
@@ -76,11 +76,14 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"search": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Read every chat whose name contains this text, case-insensitively (at least 2 characters). The " +
-					"provider pages through `im.search.chat.list` (one request per 50 chats the portal finds) and keeps the chats whose " +
-					"name holds the text: the portal's search also matches members' names. It finds only chats the webhook's user may " +
-					"read, and no private dialogs. No match is not an error: `dialogs` is then empty.",
-				Validators: []validator.String{searchTextValidator()},
+				MarkdownDescription: "Read every chat whose title matches this text as the portal's search matches it: every word " +
+					"of `search` (a run of letters, digits and `_`) begins a word of the title, case-insensitively, so `release` finds " +
+					"`Release train` but `lease` does not. The text must hold a word of 3 or more letters or digits; only those words " +
+					"are sent to the portal (`im.search.chat.list`, one request per 50 chats it finds), the shorter ones are matched " +
+					"by the provider. The portal's search also matches members' names: such chats are left out unless their title " +
+					"matches too. It finds only group chats the webhook's user may read: never private dialogs, channels, collabs or " +
+					"copilot chats. No match is not an error: `dialogs` is then empty.",
+				Validators: []validator.String{searchTextValidator("Use a longer word of the titles, or list the chats in dialog_ids.")},
 			},
 			"dialogs": schema.MapNestedAttribute{
 				Computed:            true,
@@ -119,6 +122,9 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		found, err := client.ChatsContaining(ctx, cfg.Search.ValueString())
 		if err != nil {
 			_, detail := readErrorDiagnostic("", err)
+			if errors.Is(err, bitrix24.ErrUnsearchable) {
+				detail = "The text " + err.Error() + ". Use a longer word of the titles, or list the chats in dialog_ids."
+			}
 			resp.Diagnostics.AddAttributeError(path.Root("search"), fmt.Sprintf("Cannot search Bitrix24 chats for %q", cfg.Search.ValueString()), detail)
 			return
 		}
@@ -141,6 +147,14 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	addGroupedReadErrors(&resp.Diagnostics, ids, failed)
+	for _, id := range ids {
+		if d := dialogs[id]; d != nil {
+			if problem := (resolved{dialogID: id}).mismatch(d, client.Redactor()); problem != "" {
+				resp.Diagnostics.AddError("Bitrix24 answered another dialog",
+					fmt.Sprintf("im.dialog.get %s answered %s. The portal's answer cannot be used; please report this to the portal's administrator.", id, problem))
+			}
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
