@@ -120,7 +120,7 @@ func TestDialogDataSource_groupChatByWorkgroupID(t *testing.T) {
 					"code": str("oncall42"), "link": str("https://example.bitrix24.com/online/oncall42"),
 				}),
 				"role":          str("manager"),
-				"background_id": str("4"), // An old portal's number, kept as text.
+				"background_id": str("slate"),
 				"mute_list":     knownvalue.ListExact([]knownvalue.Check{num(12)}),
 				"manager_list":  knownvalue.ListExact([]knownvalue.Check{num(3), num(1)}),
 				"readed_list":   knownvalue.ListExact([]knownvalue.Check{}),
@@ -226,15 +226,15 @@ func TestDialogDataSource_portalErrors(t *testing.T) {
 		},
 		"no such chat": {
 			webhookProvider(srv) + `data "bitrix24_dialog" "x" { dialog_id = "chat123456" }`,
-			errorRe(`dialog "chat123456"`, "HTTP 400", "ACCESS_ERROR", "You don't have access to this chat", "must be a member"),
+			errorRe(`dialog "chat123456"`, "HTTP 403", "ACCESS_ERROR", "You do not have access to the specified dialog", "must be a member"),
 		},
 		"wrong webhook code": {
 			fmt.Sprintf("provider \"bitrix24\" {\n webhook_url = %q\n}\n", srv.URL+"/rest/1/wrongcode/") + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 401", "NO_AUTH_FOUND", "Wrong authorization data", "webhook_url", "im scope"),
+			errorRe(`dialog "chat42"`, "HTTP 401", "INVALID_CREDENTIALS", "webhook_url", "im scope"),
 		},
 		"webhook without im scope": {
 			fmt.Sprintf("provider \"bitrix24\" {\n webhook_url = %q\n}\n", srv.URL+"/rest/9/crmonlywebhook9/") + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 403", "insufficient_scope", "lacks the im scope"),
+			errorRe(`dialog "chat42"`, "HTTP 401", "insufficient_scope", "lacks the im scope"),
 		},
 		"unknown oauth token": {
 			fmt.Sprintf("provider \"bitrix24\" {\n portal_url = %q\n access_token = \"nosuchtoken\"\n}\n", srv.URL) + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
