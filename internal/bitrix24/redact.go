@@ -97,21 +97,15 @@ func (r *Redactor) cleanN(s string, limit int) string {
 }
 
 // CleanValue is Clean for a value the portal sent (a chat's name or
-// description): secrets are masked and control characters removed, but
-// line breaks and tabs stay and the length is not cut.
+// description), which reaches the state byte for byte apart from this:
+// secrets are masked, and terminal escape sequences (see stripControls)
+// and control characters are removed, except tabs, line feeds and the
+// carriage return of a CRLF. Everything else stays, format characters
+// included (ZWJ, ZWNJ, LRM/RLM, bidi marks, NBSP): they are part of names
+// that people type, and lookups compare the real text. The length is not
+// cut. Diagnostics show such values with Visible.
 func (r *Redactor) CleanValue(s string) string {
-	s = strings.Map(func(c rune) rune {
-		switch {
-		case c == '\n' || c == '\t':
-			return c
-		case unicode.IsSpace(c):
-			return ' '
-		case !unicode.IsPrint(c):
-			return -1
-		}
-		return c
-	}, strings.ToValidUTF8(s, ""))
-	return r.String(s)
+	return r.String(stripControls(strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // Secrets returns a copy of the registered secrets.
