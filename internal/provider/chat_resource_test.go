@@ -22,7 +22,6 @@ import (
 
 const chatAddr = "bitrix24_chat.alerts"
 
-
 func chatResourceConfig(url, body string) string {
 	return fmt.Sprintf("provider \"bitrix24\" {\n  webhook_url = %q\n}\nresource \"bitrix24_chat\" \"alerts\" {\n%s\n}\n", url+"/rest/1/"+testWebhookCode+"/", body)
 }
