@@ -58,7 +58,7 @@ func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 			continue
 		}
 		if pg, ok := result.(page); ok {
-			result, totals[key] = pg.items, pg.total
+			result, totals[key] = pg.body(), pg.total
 			if pg.next > 0 {
 				nexts[key] = pg.next
 			}

@@ -26,6 +26,8 @@ type page struct {
 	items []any
 	total int
 	next  int // 0 when there is no next page
+	// object, when set, is the result instead of items (im.recent.list).
+	object map[string]any
 }
 
 var errFindShort = &restError{http.StatusBadRequest, "FIND_SHORT", "Too short a search phrase."}

@@ -29,6 +29,7 @@ type Portal struct {
 	// operating[method] holds per-minute buckets of method execution time.
 	operating map[string]map[int64]float64
 	closing   chan struct{}
+	msgs      messageStore // message.go
 	now       func() time.Time
 }
 
@@ -224,7 +225,7 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"result": result, "time": tb}
 	if pg, ok := result.(page); ok {
-		body["result"], body["total"] = pg.items, pg.total
+		body["result"], body["total"] = pg.body(), pg.total
 		if pg.next > 0 {
 			body["next"] = pg.next
 		}
@@ -266,6 +267,11 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 			return nil, errScope
 		}
 		return p.chatWrite(c, method, params)
+	case "im.message.add", "im.recent.list":
+		if !c.has("im") {
+			return nil, errScope
+		}
+		return p.messageMethod(c, method, params)
 	case "profile":
 		return p.profile(c)
 	case "server.time":
