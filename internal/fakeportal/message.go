@@ -226,13 +226,13 @@ func (p *Portal) messageAdd(c *caller, params map[string]any) (any, *restError) 
 				p.msgs.pendingLinks[uuid]--
 				id = 0
 			}
-			p.mu.Unlock()
 			if id == 0 {
 				// MESSAGE_DUPLICATED_BY_UUID → Add false (the one-hour
 				// expiry of Uuid::updateIfExpired is not modelled).
+				p.mu.Unlock()
 				return nil, errMessageNotAdded
 			}
-			return id, nil
+			return p.answerMessage(id) // The first message's id; nothing is posted.
 		}
 	}
 	if len([]rune(text)) > 20000+6 {
@@ -255,6 +255,12 @@ func (p *Portal) messageAdd(c *caller, params map[string]any) (any, *restError) 
 		p.msgs.uuids[uuid] = id
 		p.msgs.pendingLinks[uuid] = p.faults.MessageUUIDLinkDelay
 	}
+	return p.answerMessage(id)
+}
+
+// answerMessage answers a message's id, or loses the answer
+// (Faults.LoseMessageAddAnswer); the caller holds mu, which it releases.
+func (p *Portal) answerMessage(id int64) (any, *restError) {
 	lose := take(&p.faults.LoseMessageAddAnswer)
 	loseStatus := p.faults.LoseMessageAddStatus
 	p.mu.Unlock()
@@ -262,7 +268,7 @@ func (p *Portal) messageAdd(c *caller, params map[string]any) (any, *restError) 
 		if loseStatus != 0 {
 			return nil, &restError{loseStatus, "", http.StatusText(loseStatus)}
 		}
-		panic(http.ErrAbortHandler) // The message is posted; its answer does not arrive.
+		panic(http.ErrAbortHandler) // The method ran; its answer does not arrive.
 	}
 	return id, nil
 }
