@@ -74,10 +74,12 @@ func (a *messageAction) Schema(_ context.Context, _ action.SchemaRequest, resp *
 				Required: true,
 				MarkdownDescription: "The text, at most 20000 characters (the portal cuts longer texts and appends ` (...)`). " +
 					"Surrounding white space is trimmed by the portal; a line break is a newline (or `[BR]`). The portal stores the " +
-					"text as given and the Bitrix24 clients render its BB-codes: `[B]bold[/B]`, `[I]italic[/I]`, `[U]underline[/U]`, " +
-					"`[S]strike[/S]`, `[URL=https://example.com]a link[/URL]` (bare links are linked too), `[USER=7]Name[/USER]` " +
-					"(a mention; the portal reduces it to its text when the webhook's user may not see user 7), `[CHAT=1439]Name[/CHAT]`, " +
-					"`[CODE]…[/CODE]`, `[QUOTE]…[/QUOTE]` and smileys. Markdown is not rendered.",
+					"text as given, and the Bitrix24 clients render the messenger's BB-codes (the set `im/lib/text.php` knows): " +
+					"`[B]bold[/B]`, `[I]italic[/I]`, `[U]underline[/U]`, `[S]strike[/S]`, `[URL=https://example.com]a link[/URL]` " +
+					"(bare links are linked too), `[USER=7]Name[/USER]` (a mention; the portal reduces it to its text when the " +
+					"webhook's user may not see user 7), `[CHAT=1439]Name[/CHAT]`, `[CODE]…[/CODE]`, `[size=20]…[/size]`, " +
+					"`[color=#df532d]…[/color]`, `[SEND=text]button[/SEND]` and `[PUT=text]button[/PUT]`, and a quote between two " +
+					"lines of 54 dashes. Markdown is not rendered.",
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(messageText, "must not be empty or only white space (the portal answers MESSAGE_EMPTY)"),
 					stringvalidator.UTF8LengthAtMost(bitrix24.MessageLimit),
