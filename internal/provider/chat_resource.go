@@ -278,7 +278,7 @@ func fillUnknowns(m *chatModel) {
 // to TYPE_DEFAULT, which denies Update, Delete and DeleteOthersMessage that
 // ExtendedType::Chat grants the owner and managers. A generated ENTITY_TYPE
 // such as TERRAFORM would therefore change how the chat behaves. ENTITY_ID
-// alone does not: with ENTITY_TYPE '' (ChatFactory::addChat sets `??= ''`)
+// alone does not: with ENTITY_TYPE ” (ChatFactory::addChat sets `??= ”`)
 // the type stays CHAT/OPEN, CIMChat::GetChatOptions has no entry for it, and
 // Chat::setEntityId stores the value as given. im.chat.get cannot find it
 // (chatGet requires a non-empty ENTITY_TYPE), so the provider finds it by a
