@@ -69,7 +69,7 @@ func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 			continue
 		}
 		if pg, ok := result.(page); ok {
-			result = pg.items
+			result = pg.body()
 			if !pg.noTotal {
 				totals[key] = pg.total
 			}

@@ -61,6 +61,15 @@ type Faults struct {
 	// code (a 504 from a proxy that gave up waiting).
 	LoseChatAddAnswer int
 	LoseChatAddStatus int
+	// LoseMessageAddAnswer im.message.add calls post their message and then
+	// lose the answer, as LoseChatAddAnswer does (LoseMessageAddStatus
+	// likewise). MessageUUIDLinkDelay is how many repeats of a message's
+	// TEMPLATE_ID still find it without its message id, as while the
+	// server's background job has not linked them: each is answered
+	// PARAMS_ERROR "Message isn't added".
+	LoseMessageAddAnswer int
+	LoseMessageAddStatus int
+	MessageUUIDLinkDelay int
 	// EchoSecrets, from 1 to EchoShapes, makes every REST answer and every
 	// /oauth/token/ answer echo the request's credentials in that shape,
 	// as a broken or hostile server would; EchoOAuthOnly, only the

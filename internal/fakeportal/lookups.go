@@ -37,6 +37,8 @@ type page struct {
 	total   int
 	next    int // 0 when there is no next page
 	noTotal bool
+	// object, when set, is the result instead of items (im.recent.list).
+	object map[string]any
 }
 
 // im/classes/general/im_rest.php::searchChat.

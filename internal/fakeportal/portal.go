@@ -36,6 +36,7 @@ type Portal struct {
 	// operating[method] holds per-minute buckets of method execution time.
 	operating map[string]map[int64]float64
 	closing   chan struct{}
+	msgs      messageStore // message.go
 	now       func() time.Time
 }
 
@@ -259,7 +260,7 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"result": result, "time": tb}
 	if pg, ok := result.(page); ok {
-		body["result"] = pg.items
+		body["result"] = pg.body()
 		if !pg.noTotal {
 			body["total"] = pg.total
 		}
@@ -304,6 +305,11 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 			return nil, c.scopeError()
 		}
 		return p.chatWrite(c, method, params)
+	case "im.message.add", "im.recent.list":
+		if !c.has("im") {
+			return nil, c.scopeError()
+		}
+		return p.messageMethod(c, method, params)
 	case "profile":
 		return p.profile(c)
 	case "server.time":

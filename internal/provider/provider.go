@@ -5,8 +5,10 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -15,6 +17,10 @@ import (
 var (
 	_ provider.Provider              = (*bitrix24Provider)(nil)
 	_ provider.ProviderWithFunctions = (*bitrix24Provider)(nil)
+	// Actions and list resources need Terraform 1.14; older CLIs and
+	// OpenTofu do not ask for them, and the rest works unchanged.
+	_ provider.ProviderWithActions       = (*bitrix24Provider)(nil)
+	_ provider.ProviderWithListResources = (*bitrix24Provider)(nil)
 )
 
 // bitrix24Provider is the bitrix24 provider.
@@ -67,4 +73,15 @@ func (p *bitrix24Provider) Functions(_ context.Context) []func() function.Functi
 		NewDialogIDFunction,
 		NewParseDialogIDFunction,
 	}
+}
+
+// Actions are the provider's actions (Terraform 1.14+).
+func (p *bitrix24Provider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{NewMessageAction}
+}
+
+// ListResources are the provider's list resources, for `terraform query`
+// (Terraform 1.14+).
+func (p *bitrix24Provider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewChatList}
 }

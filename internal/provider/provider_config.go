@@ -147,6 +147,8 @@ func (p *bitrix24Provider) Configure(ctx context.Context, req provider.Configure
 	data := &providerData{client: client}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // resolveTuning parses the settings that tune the client, with the table's
