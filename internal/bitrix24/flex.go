@@ -17,8 +17,10 @@ import (
 // text belongs) is not silently absent: Bad keeps the start of its JSON
 // text, and DecodeDialog reports it (see Problems).
 
-// badLen bounds the JSON text kept in Bad.
-const badLen = 64
+// badLen bounds the JSON text kept in Bad, for memory only: the text is
+// masked and then cut to its shown length by Redactor.Clean, which also
+// masks a secret that straddled this cut.
+const badLen = 1024
 
 func badText(b []byte) string {
 	if len(b) > badLen {

@@ -114,6 +114,16 @@ func portalBase(s settings, diags *diag.Diagnostics) (base string, ok bool) {
 	if !portal.set() {
 		return "", true
 	}
+	if looksLikeWebhookURL(portal.value) {
+		// The value holds a webhook code: the error must not point at
+		// the configuration line, which Terraform would print.
+		portal.sensitive = true
+		addSettingError(diags, portal, "Bitrix24 webhook URL in portal_url",
+			fmt.Sprintf("The value of %s is a whole inbound webhook URL (https://PORTAL/rest/USER_ID/CODE/), which holds the webhook's "+
+				"secret code. Set it as webhook_url (BITRIX24_WEBHOOK_URL) instead, which is sensitive, and remove portal_url; or give "+
+				"portal_url only the portal's address, for example https://example.bitrix24.com.", portal.source()))
+		return "", false
+	}
 	base, err := bitrix24.ParsePortalURL(portal.value, false)
 	if err != nil {
 		addSettingError(diags, portal, "Invalid Bitrix24 portal URL",
@@ -121,6 +131,13 @@ func portalBase(s settings, diags *diag.Diagnostics) (base string, ok bool) {
 		return "", false
 	}
 	return base, true
+}
+
+// looksLikeWebhookURL reports whether a portal URL has a webhook's path,
+// /rest/USER_ID/CODE.
+func looksLikeWebhookURL(raw string) bool {
+	_, err := bitrix24.ParseWebhookURL(raw)
+	return err == nil || strings.Contains(strings.ToLower(raw), "/rest/")
 }
 
 // requirePortal parses portal_url, which mode needs.
@@ -221,7 +238,8 @@ func oauthAuth(s settings, diags *diag.Diagnostics) bitrix24.Auth {
 	if u.set() {
 		if _, err := bitrix24.ParsePortalURL(u.value, true); err != nil {
 			addSettingError(diags, u, "Invalid Bitrix24 OAuth URL",
-				fmt.Sprintf("The value of %s is not a URL: %s. The default is %s.", u.source(), err, bitrix24.DefaultOAuthTokenURL))
+				fmt.Sprintf("The value of %s is not a URL: %s. Leave it out to use the portal's own OAuth server, %s.",
+					u.source(), err, bitrix24.DefaultOAuthTokenURL(base)))
 			return bitrix24.Auth{}
 		}
 	}

@@ -125,7 +125,7 @@ func (p *bitrix24Provider) Configure(ctx context.Context, req provider.Configure
 	resp.Diagnostics.Append(diags...)
 	clientCfg, diags := resolveTuning(s)
 	resp.Diagnostics.Append(diags...)
-	rootCAs, diags := resolveCAs(s)
+	rootCAs, diags := resolveCAs(ctx, s)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -177,7 +177,7 @@ func resolveTuning(s settings) (bitrix24.Config, diag.Diagnostics) {
 		v, err := spec.parse(st.value)
 		if err != nil {
 			addSettingError(&diags, st, "Invalid Bitrix24 "+spec.attr,
-				fmt.Sprintf("The value of %s %s; got %q.", st.source(), err, st.value))
+				fmt.Sprintf("The value of %s %s; got %s.", st.source(), err, quoteSetting(spec, st.value)))
 			continue
 		}
 		spec.apply(&cfg, v)
