@@ -44,6 +44,7 @@ type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string            // every form of every secret, longest first
 	pieces  map[string]struct{} // every pieceLen-byte piece of those forms
+	starts  [256]bool           // the first bytes of the pieces
 }
 
 // NewRedactor returns a redactor for the given secrets; empty ones and
@@ -73,6 +74,7 @@ func (r *Redactor) Add(secrets ...string) {
 			r.secrets = append(r.secrets, form)
 			for i := 0; i+pieceLen <= len(form); i++ {
 				r.pieces[form[i:i+pieceLen]] = struct{}{}
+				r.starts[form[i]] = true
 			}
 		}
 	}
@@ -140,9 +142,10 @@ func (r *Redactor) cleanN(s string, limit int, cut bool) string {
 	if len(s) > maxCleanInput {
 		s, cut = s[:maxCleanInput], true
 	}
-	s = printable(s, false)
-	s = r.String(s) // After the control characters go: they could split a secret.
-	s = strings.Join(strings.Fields(s), " ")
+	// Control characters go and white space folds before the masking: they
+	// could split a secret. Secrets are registered folded too (encodings).
+	s = strings.Join(strings.Fields(printable(s, false)), " ")
+	s = r.String(s)
 	if rest, ok := strings.CutSuffix(s, "…"); ok {
 		s = r.maskTail(rest) + "…"
 	} else if cut {
@@ -198,7 +201,7 @@ func (r *Redactor) String(s string) string {
 		for _, secret := range r.secrets {
 			s = strings.ReplaceAll(s, secret, Mask)
 		}
-		s = maskPieces(s, r.pieces)
+		s = maskPieces(s, r.pieces, &r.starts)
 		r.mu.RUnlock()
 	}
 	return webhookPathPattern.ReplaceAllString(s, "${1}"+Mask)
@@ -206,13 +209,17 @@ func (r *Redactor) String(s string) string {
 
 // maskPieces replaces each run of text made of pieceLen-byte pieces of
 // secrets with Mask.
-func maskPieces(s string, pieces map[string]struct{}) string {
+func maskPieces(s string, pieces map[string]struct{}, starts *[256]bool) string {
 	if len(pieces) == 0 || len(s) < pieceLen {
 		return s
 	}
 	var b strings.Builder
 	done := 0 // s[:done] is written or masked
 	for i := 0; i+pieceLen <= len(s); {
+		if !starts[s[i]] {
+			i++
+			continue
+		}
 		if _, ok := pieces[s[i:i+pieceLen]]; !ok {
 			i++
 			continue
