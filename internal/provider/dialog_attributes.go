@@ -143,5 +143,3 @@ func lastMessageViewsAttributes() map[string]schema.Attribute {
 		"count_of_viewers": computedInt64("How many members saw it."),
 	}
 }
-
-// attrTypes derives the Terraform types of a set of schema attributes.

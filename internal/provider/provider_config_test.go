@@ -291,7 +291,7 @@ func TestProvider_dialogIDFunctionErrors(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      `output "x" { value = provider::bitrix24::dialog_id(1.5) }`,
-			ExpectError: regexp.MustCompile(`(?s)chat_id must be a positive whole number, got 1\.5, which\s+has\s+a\s+fraction`),
+			ExpectError: errorRe("Invalid function argument", "chat_id must be a positive whole number, got 1.5, which has a fraction"),
 		}},
 	})
 }
