@@ -18,7 +18,7 @@ trap cleanup EXIT
 # Go keeps its caches under HOME unless told: keep the real ones.
 GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE) GOPATH=$(go env GOPATH) HOME="$home" \
   make --no-print-directory install >/dev/null
-go build -o "$work/bitrix24-fakeportal" ./internal/fakeportal/cmd/bitrix24-fakeportal
+go build -o "$work/bitrix24-fakeportal" ./cmd/bitrix24-fakeportal
 "$work/bitrix24-fakeportal" -url-file "$work/url" > "$work/portal.log" 2>&1 &
 portal_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.05; done

@@ -86,16 +86,37 @@ func TestCallBatch_againstFakePortal(t *testing.T) {
 	}
 }
 
-func TestFakePortalRefusesLongBatch(t *testing.T) {
+// The server runs the first 50 commands of a longer batch and answers
+// every further one with ERROR_BATCH_LENGTH_EXCEEDED in result_error; the
+// call itself succeeds (rest_provider.php methodsBatch). The client never
+// sends such a batch (CallBatch refuses it), but a raw call shows the shape.
+func TestFakePortalRefusesCommandsPast50(t *testing.T) {
 	_, srv := newPortal(t, fakeportal.Faults{})
 	c, _ := webhookClient(t, srv, func(c *Config) { c.MaxRetries = 0 })
 	cmd := map[string]string{}
 	for i := 0; i < 51; i++ {
 		cmd[fmt.Sprint("c", i)] = "im.dialog.get?DIALOG_ID=chat42"
 	}
-	_, err := c.Call(context.Background(), MethodBatch, map[string]any{"cmd": cmd})
-	if !HasCode(err, CodeBatchLengthExceeded) {
-		t.Fatalf("want ERROR_BATCH_LENGTH_EXCEEDED, got %v", err)
+	raw, err := c.Call(context.Background(), MethodBatch, map[string]any{"cmd": cmd})
+	if err != nil {
+		t.Fatalf("the batch call itself should succeed: %v", err)
+	}
+	var got struct {
+		Result      map[string]json.RawMessage `json:"result"`
+		ResultError map[string]struct {
+			Error string `json:"error"`
+		} `json:"result_error"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	if len(got.Result) != 50 || len(got.ResultError) != 1 {
+		t.Fatalf("want 50 results and 1 error, got %d and %d", len(got.Result), len(got.ResultError))
+	}
+	for key, e := range got.ResultError {
+		if e.Error != CodeBatchLengthExceeded {
+			t.Fatalf("command %s: want %s, got %q", key, CodeBatchLengthExceeded, e.Error)
+		}
 	}
 }
 

@@ -84,8 +84,9 @@ func TestGetDialog_wrongCodeIsNotRetriedAndNotLeaked(t *testing.T) {
 	c, _ := New(Config{Auth: Auth{Webhook: &hook}, MaxRetries: 5, RetryBaseDelay: time.Millisecond})
 	_, err := c.GetDialog(context.Background(), "chat42")
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != CodeNoAuthFound || apiErr.HTTPStatus != 401 {
-		t.Fatalf("want 401 NO_AUTH_FOUND, got %v", err)
+	// A wrong code is INVALID_CREDENTIALS, 401 (rest/lib/apauth/auth.php).
+	if !errors.As(err, &apiErr) || apiErr.Code != CodeInvalidCredentials || apiErr.HTTPStatus != 401 {
+		t.Fatalf("want 401 INVALID_CREDENTIALS, got %v", err)
 	}
 	if portal.Requests("im.dialog.get") != 1 {
 		t.Fatalf("an auth error was retried")

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -16,114 +18,154 @@ var errNotObject = errors.New("the result is not a JSON object")
 // MethodDialogGet is the REST method that reads one dialog.
 const MethodDialogGet = "im.dialog.get"
 
-// DialogIDPattern is the portal's own check of a DIALOG_ID
-// (Bitrix\Im\Common::isDialogId): a user id for a private dialog, or chatN,
-// sgN or crmN, case-insensitive.
-var DialogIDPattern = regexp.MustCompile(`(?i)^([0-9]+|(chat|sg|crm)[0-9]+)$`)
+// DialogIDPattern is the form of a dialog id that im.dialog.get resolves
+// (im/lib/common.php isDialogId, then im/lib/dialog.php getChatId): chatN
+// for a chat, sgN for a workgroup's chat, or N, a user id, for the private
+// dialog with that user; the prefix in any case. N must also be a positive
+// whole number (ParseDialogID). The portal's format check lets crmN through
+// as well, but getChatId never resolves it, and crm|TYPE|ID, which getChatId
+// resolves, fails the format check: neither is a dialog id here.
+var DialogIDPattern = regexp.MustCompile(`(?i)^(chat|sg)?([0-9]+)$`)
+
+// ParseDialogID splits a dialog id into its kind ("chat", "sg" or "user")
+// and its number. ok is false for anything the portal would not resolve:
+// another form, 0 (chat0, 0, sg00) or a number beyond int64.
+func ParseDialogID(s string) (kind string, id int64, ok bool) {
+	m := DialogIDPattern.FindStringSubmatch(s)
+	if m == nil {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(m[2], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, false
+	}
+	kind = strings.ToLower(m[1])
+	if kind == "" {
+		kind = "user"
+	}
+	return kind, id, true
+}
+
+// CanonicalDialogID is the one spelling of a dialog id: the prefix in
+// lower case and the number without leading zeros. CHAT42, chat42 and
+// chat042 are one dialog. s must pass ParseDialogID; otherwise it comes
+// back unchanged.
+func CanonicalDialogID(s string) string {
+	kind, id, ok := ParseDialogID(s)
+	switch {
+	case !ok:
+		return s
+	case kind == "user":
+		return strconv.FormatInt(id, 10)
+	}
+	return kind + strconv.FormatInt(id, 10)
+}
 
 // Dialog is the result of im.dialog.get. Every field is optional, because
 // the key set varies between portal versions: a missing key stays invalid.
+// Its keys, and those of the types below, are named in DialogKeys and the
+// other tables of dialog_keys.go, not in struct tags.
 type Dialog struct {
-	DialogID         String                   `json:"dialog_id"`
-	ID               Int64                    `json:"id"`
-	ParentChatID     Int64                    `json:"parent_chat_id"`
-	ParentMessageID  Int64                    `json:"parent_message_id"`
-	Name             String                   `json:"name"`
-	Title            String                   `json:"title"`
-	Description      String                   `json:"description"`
-	Owner            Int64                    `json:"owner"`
-	Extranet         Bool                     `json:"extranet"`
-	Avatar           String                   `json:"avatar"`
-	Color            String                   `json:"color"`
-	Type             String                   `json:"type"`
-	Counter          Int64                    `json:"counter"`
-	UserCounter      Int64                    `json:"user_counter"`
-	MessageCount     Int64                    `json:"message_count"`
-	UnreadID         Int64                    `json:"unread_id"`
-	Restrictions     Object[Restrictions]     `json:"restrictions"`
-	LastMessageID    Int64                    `json:"last_message_id"`
-	LastID           Int64                    `json:"last_id"`
-	MarkedID         Int64                    `json:"marked_id"`
-	DiskFolderID     Int64                    `json:"disk_folder_id"`
-	EntityType       String                   `json:"entity_type"`
-	EntityID         String                   `json:"entity_id"`
-	EntityData1      String                   `json:"entity_data_1"`
-	EntityData2      String                   `json:"entity_data_2"`
-	EntityData3      String                   `json:"entity_data_3"`
-	MuteList         List[Int64]              `json:"mute_list"`
-	DateCreate       String                   `json:"date_create"`
-	MessageType      String                   `json:"message_type"`
-	Public           Object[Public]           `json:"public"`
-	Role             String                   `json:"role"`
-	EntityLink       Object[EntityLink]       `json:"entity_link"`
-	TextFieldEnabled Bool                     `json:"text_field_enabled"`
-	BackgroundID     Int64                    `json:"background_id"`
-	Permissions      Object[Permissions]      `json:"permissions"`
-	IsNew            Bool                     `json:"is_new"`
-	ReadedList       List[ReadedEntry]        `json:"readed_list"`
-	ManagerList      List[Int64]              `json:"manager_list"`
-	LastMessageViews Object[LastMessageViews] `json:"last_message_views"`
+	DialogID         String
+	ID               Int64
+	ParentChatID     Int64
+	ParentMessageID  Int64
+	Name             String
+	Title            String
+	Description      String
+	Owner            Int64
+	Extranet         Bool
+	Avatar           String
+	Color            String
+	Type             String
+	Counter          Int64
+	UserCounter      Int64
+	MessageCount     Int64
+	UnreadID         Int64
+	Restrictions     Object[Restrictions]
+	LastMessageID    Int64
+	LastID           Int64
+	MarkedID         Int64
+	DiskFolderID     Int64
+	EntityType       String
+	EntityID         String
+	EntityData1      String
+	EntityData2      String
+	EntityData3      String
+	MuteList         List[Int64]
+	DateCreate       String
+	MessageType      String
+	Public           Object[Public]
+	Role             String
+	EntityLink       Object[EntityLink]
+	TextFieldEnabled Bool
+	BackgroundID     String
+	Permissions      Object[Permissions]
+	IsNew            Bool
+	ReadedList       List[ReadedEntry]
+	ManagerList      List[Int64]
+	LastMessageViews Object[LastMessageViews]
 }
 
 // Restrictions says what members may change in the chat.
 type Restrictions struct {
-	Avatar     Bool   `json:"avatar"`
-	Rename     Bool   `json:"rename"`
-	Extend     Bool   `json:"extend"`
-	Call       Bool   `json:"call"`
-	Mute       Bool   `json:"mute"`
-	Leave      Bool   `json:"leave"`
-	LeaveOwner Bool   `json:"leave_owner"`
-	Send       Bool   `json:"send"`
-	UserList   Bool   `json:"user_list"`
-	Path       String `json:"path"`
-	PathTitle  String `json:"path_title"`
+	Avatar     Bool
+	Rename     Bool
+	Extend     Bool
+	Call       Bool
+	Mute       Bool
+	Leave      Bool
+	LeaveOwner Bool
+	Send       Bool
+	UserList   Bool
+	Path       String
+	PathTitle  String
 }
 
 // Public is the public link of an open chat; the portal sends "" when there
 // is none.
 type Public struct {
-	Code String `json:"code"`
-	Link String `json:"link"`
+	Code String
+	Link String
 }
 
 // EntityLink points at the CRM or other entity the chat is bound to.
 type EntityLink struct {
-	Type String `json:"type"`
-	URL  String `json:"url"`
-	ID   String `json:"id"`
+	Type String
+	URL  String
+	ID   String
 }
 
 // Permissions names the least role that may do each action.
 type Permissions struct {
-	ManageUsersAdd    String `json:"manage_users_add"`
-	ManageUsersDelete String `json:"manage_users_delete"`
-	ManageUI          String `json:"manage_ui"`
-	ManageSettings    String `json:"manage_settings"`
-	ManageMessages    String `json:"manage_messages"`
-	CanPost           String `json:"can_post"`
+	ManageUsersAdd    String
+	ManageUsersDelete String
+	ManageUI          String
+	ManageSettings    String
+	ManageMessages    String
+	CanPost           String
 }
 
 // ReadedEntry says up to which message a member has read.
 type ReadedEntry struct {
-	UserID    Int64  `json:"user_id"`
-	UserName  String `json:"user_name"`
-	MessageID Int64  `json:"message_id"`
-	Date      String `json:"date"`
+	UserID    Int64
+	UserName  String
+	MessageID Int64
+	Date      String
 }
 
 // LastMessageViews counts who has seen the last message.
 type LastMessageViews struct {
-	MessageID      Int64             `json:"message_id"`
-	FirstViewers   List[FirstViewer] `json:"first_viewers"`
-	CountOfViewers Int64             `json:"count_of_viewers"`
+	MessageID      Int64
+	FirstViewers   List[FirstViewer]
+	CountOfViewers Int64
 }
 
 // FirstViewer is one of the first members who saw the last message.
 type FirstViewer struct {
-	UserID   Int64  `json:"user_id"`
-	UserName String `json:"user_name"`
-	Date     String `json:"date"`
+	UserID   Int64
+	UserName String
+	Date     String
 }
 
 // DecodeDialog reads the "result" of im.dialog.get. It fails when the

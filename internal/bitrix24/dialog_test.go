@@ -143,7 +143,7 @@ func TestDecodeDialog_tolerantValues(t *testing.T) {
 		"color":         {d.Color, String{}},
 		"mute_list":     {d.MuteList, ints(4, 5)},
 		"manager_list":  {d.ManagerList, ints(1, 2, 3)},
-		"background_id": {d.BackgroundID, Int64{}},
+		"background_id": {d.BackgroundID, s("")},
 		"public":        {d.Public, Object[Public]{Valid: true, Value: Public{Code: s("c"), Link: s("l")}}},
 		"restrictions":  {d.Restrictions, Object[Restrictions]{}},
 		"readed_list":   {d.ReadedList, List[ReadedEntry]{Valid: true, Values: []ReadedEntry{{UserID: i64(7)}}}},

@@ -84,12 +84,16 @@ func problems(v reflect.Value, path string, out *[]ValueError) {
 	default:
 		return
 	}
+	names := keyNames()[t]
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
 			continue
 		}
 		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if n, ok := names[i]; ok {
+			key = n // A type read from a key table (dialog_keys.go).
+		}
 		if key == "" {
 			key = f.Name
 		}

@@ -86,7 +86,7 @@ func (r *Redactor) Add(secrets ...string) {
 // its white space folded as Clean folds it, URL- and query-encoded (with
 // upper- and lower-case hex) and JSON-escaped.
 func encodings(s string) []string {
-	base := []string{s, strings.TrimSpace(s), strings.Join(strings.Fields(printable(s, false)), " ")}
+	base := []string{s, strings.TrimSpace(s), strings.Join(strings.Fields(printable(s)), " ")}
 	var forms []string
 	for _, b := range base {
 		forms = append(forms, b, url.QueryEscape(b), url.PathEscape(b))
@@ -109,14 +109,12 @@ func encodings(s string) []string {
 
 var percentLower = regexp.MustCompile(`%[0-9A-F]{2}`)
 
-// printable replaces white space with spaces (keeping line breaks and tabs
-// when keepLines) and removes every other character that is not printable:
-// control characters, terminal escapes, invalid UTF-8.
-func printable(s string, keepLines bool) string {
+// printable replaces white space with spaces and removes every other
+// character that is not printable: control characters, terminal escapes,
+// invalid UTF-8.
+func printable(s string) string {
 	return strings.Map(func(c rune) rune {
 		switch {
-		case keepLines && (c == '\n' || c == '\t'):
-			return c
 		case unicode.IsSpace(c):
 			return ' '
 		case !unicode.IsPrint(c):
@@ -144,7 +142,7 @@ func (r *Redactor) cleanN(s string, limit int, cut bool) string {
 	}
 	// Control characters go and white space folds before the masking: they
 	// could split a secret. Secrets are registered folded too (encodings).
-	s = strings.Join(strings.Fields(printable(s, false)), " ")
+	s = strings.Join(strings.Fields(printable(s)), " ")
 	s = r.String(s)
 	if rest, ok := strings.CutSuffix(s, "…"); ok {
 		s = r.maskTail(rest) + "…"
@@ -180,10 +178,15 @@ func (r *Redactor) maskTail(s string) string {
 }
 
 // CleanValue is Clean for a value the portal sent (a chat's name or
-// description): secrets are masked and control characters removed, but
-// line breaks and tabs stay and the length is not cut.
+// description), which reaches the state byte for byte apart from this:
+// secrets are masked, and terminal escape sequences (see stripControls)
+// and control characters are removed, except tabs, line feeds and the
+// carriage return of a CRLF. Everything else stays, format characters
+// included (ZWJ, ZWNJ, LRM/RLM, bidi marks, NBSP): they are part of names
+// that people type, and lookups compare the real text. The length is not
+// cut. Diagnostics show such values with Visible.
 func (r *Redactor) CleanValue(s string) string {
-	return r.String(printable(s, true))
+	return r.String(stripControls(strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // Secrets returns a copy of the registered secrets.

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,39 +13,59 @@ import (
 
 // caller is who a request runs as.
 type caller struct {
-	userID int64
-	scopes []string
+	userID  int64
+	scopes  []string
+	webhook bool
 }
+
+var bearer = regexp.MustCompile(`(?i)^Bearer\s+(.*)$`)
 
 func (c *caller) has(scope string) bool { return slices.Contains(c.scopes, scope) }
 
-// webhookCaller checks /rest/USER_ID/CODE/.
+// scopeError is insufficient_scope in the words of the auth handler that
+// refused: rest/lib/apauth/auth.php::check for webhooks,
+// rest/lib/oauth/auth.php::onRestCheckAuth for tokens.
+func (c *caller) scopeError() *restError {
+	if c.webhook {
+		return errScopeWebhook
+	}
+	return errScopeToken
+}
+
+// webhookCaller checks /rest/USER_ID/CODE/ as rest/lib/apauth/auth.php::check
+// does: a wrong user or code is INVALID_CREDENTIALS. (The server also takes a
+// login in place of the user id; the fake knows no logins.)
 func (p *Portal) webhookCaller(userID, code string) (*caller, *restError) {
 	id, err := strconv.ParseInt(userID, 10, 64)
 	if err != nil {
-		return nil, errNoAuth
+		return nil, errBadWebhook
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, w := range p.fixtures.Webhooks {
 		if w.UserID == id && w.Code == code {
-			return &caller{userID: id, scopes: w.Scopes}, nil
+			return &caller{userID: id, scopes: w.Scopes, webhook: true}, nil
 		}
 	}
-	return nil, errNoAuth
+	return nil, errBadWebhook
 }
 
 // oauthCaller finds the access token in the auth or access_token parameter
-// (body or query) or in an Authorization: Bearer header.
+// (body or query) or in an Authorization: Bearer header
+// (rest/lib/oauth/auth.php::getAuthKey), and checks it as
+// ::onRestCheckAuth does; no token at all is NO_AUTH_FOUND
+// (rest/classes/general/rest_util.php::checkAuth).
 func (p *Portal) oauthCaller(r *http.Request, params map[string]any) (*caller, *restError) {
-	token := paramString(params, "auth")
-	if token == "" {
-		token = paramString(params, "access_token")
+	// The header wins over the parameters.
+	token := ""
+	if m := bearer.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		token = m[1]
 	}
 	if token == "" {
-		if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			token = strings.TrimSpace(h[7:])
-		}
+		token = paramString(params, "auth")
+	}
+	if token == "" {
+		token = paramString(params, "access_token")
 	}
 	if token == "" {
 		return nil, errNoAuth

@@ -1,7 +1,7 @@
 package fakeportal
 
 import (
-	"fmt"
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strconv"
@@ -11,41 +11,52 @@ import (
 // maxBatch is the portal's limit on commands in one batch call.
 const maxBatch = 50
 
-// batch runs cmd (a map or list of "method?query" strings) as the real
-// portal does: always HTTP 200, per-command results and errors, empty maps
-// sent as [].
+// batch runs cmd (a map or list of "method?query" strings) as
+// rest/classes/general/rest_provider.php::methodsBatch does: the call itself
+// always succeeds; each command has its result or its error; every command
+// past the 50th (CRestUtil::BATCH_MAX_LENGTH) answers
+// ERROR_BATCH_LENGTH_EXCEEDED in result_error; a command that is not a
+// string is skipped (but counted); with a true halt (PHP truthiness) the
+// first error stops the run; empty maps are sent as [].
 func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 	raw, _ := param(params, "cmd")
 	keys, cmds, isList := batchCommands(raw)
-	if len(keys) > maxBatch {
-		return nil, errBatchLength
-	}
-	halt := paramString(params, "halt")
-	stopOnError := halt == "1" || strings.EqualFold(halt, "true") || strings.EqualFold(halt, "Y")
+	haltValue, _ := param(params, "halt")
+	stopOnError := phpTruthy(haltValue)
 
 	results := map[string]any{}
 	errs := map[string]any{}
 	times := map[string]any{}
 	totals := map[string]any{}
 	nexts := map[string]any{}
-	for _, key := range keys {
-		method, query, _ := strings.Cut(cmds[key], "?")
-		method = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(method)), ".json")
-		values, err := url.ParseQuery(query)
-		sub := map[string]any{}
-		if err == nil {
-			mergeForm(sub, values)
-		}
-		p.mu.Lock()
-		p.stats.Commands[method]++
-		p.mu.Unlock()
-		start := p.now()
+	for n, key := range keys {
 		var result any
 		var e *restError
-		if method == "batch" {
-			e = errBatchNotAllowed
+		start := p.now()
+		method := ""
+		if n >= maxBatch {
+			e = errBatchLength
 		} else {
-			result, e = p.dispatch(c, method, sub)
+			cmd, ok := cmds[key].(string)
+			if !ok {
+				continue
+			}
+			var query string
+			method, query, _ = strings.Cut(cmd, "?")
+			method = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(method)), ".json")
+			values, err := url.ParseQuery(query)
+			sub := map[string]any{}
+			if err == nil {
+				mergeForm(sub, values)
+			}
+			p.mu.Lock()
+			p.stats.Commands[method]++
+			p.mu.Unlock()
+			if method == "batch" {
+				e = errBatchNotAllowed
+			} else {
+				result, e = p.dispatch(c, method, sub)
+			}
 		}
 		if e != nil {
 			p.mu.Lock()
@@ -58,7 +69,10 @@ func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 			continue
 		}
 		if pg, ok := result.(page); ok {
-			result, totals[key] = pg.items, pg.total
+			result = pg.items
+			if !pg.noTotal {
+				totals[key] = pg.total
+			}
 			if pg.next > 0 {
 				nexts[key] = pg.next
 			}
@@ -75,21 +89,25 @@ func (p *Portal) batch(c *caller, params map[string]any) (any, *restError) {
 	}, nil
 }
 
-// batchCommands reads cmd as a map (keys sorted as sent is not knowable
-// from JSON, so by key) or a list (keys "0".."n-1").
-func batchCommands(raw any) (keys []string, cmds map[string]string, isList bool) {
-	cmds = map[string]string{}
+// batchCommands reads cmd as a map or a list (keys "0".."n-1"). The server
+// runs a map in the order sent; the fake has decoded it into a Go map, so
+// it runs numeric keys in numeric order, then the others by name.
+func batchCommands(raw any) (keys []string, cmds map[string]any, isList bool) {
+	cmds = map[string]any{}
 	switch x := raw.(type) {
 	case map[string]any:
 		for k, v := range x {
 			keys = append(keys, k)
-			cmds[k] = fmt.Sprint(v)
+			cmds[k] = v
 		}
 		sort.Slice(keys, func(i, j int) bool {
 			ni, ei := strconv.Atoi(keys[i])
 			nj, ej := strconv.Atoi(keys[j])
-			if ei == nil && ej == nil {
+			switch {
+			case ei == nil && ej == nil:
 				return ni < nj
+			case ei == nil || ej == nil:
+				return ei == nil
 			}
 			return keys[i] < keys[j]
 		})
@@ -98,10 +116,32 @@ func batchCommands(raw any) (keys []string, cmds map[string]string, isList bool)
 		for i, v := range x {
 			k := strconv.Itoa(i)
 			keys = append(keys, k)
-			cmds[k] = fmt.Sprint(v)
+			cmds[k] = v
 		}
 	}
 	return keys, cmds, isList
+}
+
+// phpTruthy is PHP's boolean conversion of a request value: absent, false,
+// 0, "", "0" and empty arrays are false, everything else (even "false" and
+// "N") is true.
+func phpTruthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != "" && x != "0"
+	case json.Number:
+		f, err := x.Float64()
+		return err != nil || f != 0
+	case map[string]any:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	}
+	return true
 }
 
 // phpArray encodes a map as PHP's json_encode would: [] when empty, a list

@@ -26,8 +26,19 @@ type Faults struct {
 	// 502/503/504 with an empty error code).
 	FailNext   int
 	FailStatus int
-	// OverloadNext requests answer 503 OVERLOAD_LIMIT.
+	// OverloadNext requests answer 401 OVERLOAD_LIMIT: the app or webhook
+	// is on the portal's hold list (rest/lib/oauth/auth.php,
+	// rest/lib/apauth/auth.php), answered through OAuthException as 401.
 	OverloadNext int
+	// ConnectionErrorNext requests answer 401 CONNECTION_ERROR: the portal
+	// could not reach its authorization server (rest/lib/oauth/auth.php).
+	ConnectionErrorNext int
+	// CreateChatBetweenPages: after that many im.search.chat.list answers
+	// of a first page (no OFFSET or start) that have a next page, the
+	// portal adds a group chat that the same search finds, with the caller
+	// as its only member, a title of FIND + " (new)" and an id above every
+	// other; later pages of the search shift by one, as on a live portal.
+	CreateChatBetweenPages int
 	// HTMLNext requests answer a 503 HTML maintenance page.
 	HTMLNext int
 	// TruncateNext requests answer a cut-off JSON body.
@@ -44,6 +55,12 @@ type Faults struct {
 	// TokenTTL is the life of access tokens issued by /oauth/token/
 	// (default one hour).
 	TokenTTL time.Duration
+	// LoseChatAddAnswer im.chat.add calls create their chat and then lose
+	// the answer: the connection is dropped without one, or, when
+	// LoseChatAddStatus is set, the answer is that status without an error
+	// code (a 504 from a proxy that gave up waiting).
+	LoseChatAddAnswer int
+	LoseChatAddStatus int
 	// EchoSecrets, from 1 to EchoShapes, makes every REST answer and every
 	// /oauth/token/ answer echo the request's credentials in that shape,
 	// as a broken or hostile server would; EchoOAuthOnly, only the
@@ -88,6 +105,8 @@ func (p *Portal) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		fault = "truncate"
 	case take(&f.OverloadNext):
 		fault = "overload"
+	case take(&f.ConnectionErrorNext):
+		fault = "connection"
 	case take(&f.FailNext):
 		fault = "fail"
 	}
@@ -114,6 +133,8 @@ func (p *Portal) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		_, _ = fmt.Fprint(w, `{"result":{"id":1439,"name":"Deal ch`)
 	case "overload":
 		p.writeError(w, errOverload, nil)
+	case "connection":
+		p.writeError(w, errConnection, nil)
 	case "fail":
 		switch status {
 		case 0, http.StatusInternalServerError:

@@ -45,7 +45,7 @@ func TestSearchChatList(t *testing.T) {
 		t.Fatalf("batch: %s", a.raw)
 	}
 	// Without the im scope.
-	wantError(t, postJSON(t, u+"/rest/9/crmonlywebhook9/im.search.chat.list", `{"FIND":"ops"}`), 403, "insufficient_scope")
+	wantError(t, postJSON(t, u+"/rest/9/crmonlywebhook9/im.search.chat.list", `{"FIND":"ops"}`), 401, "insufficient_scope")
 }
 
 func TestChatGet(t *testing.T) {
@@ -86,5 +86,5 @@ func TestUserGet(t *testing.T) {
 	if items, _ = a.body["result"].([]any); len(items) != 0 || !strings.Contains(a.raw, `"result":[]`) {
 		t.Fatalf("unknown id: %s", a.raw)
 	}
-	wantError(t, postJSON(t, u+"/rest/9/crmonlywebhook9/user.get", `{"FILTER":{"ID":"5"}}`), 403, "insufficient_scope")
+	wantError(t, postJSON(t, u+"/rest/9/crmonlywebhook9/user.get", `{"FILTER":{"ID":"5"}}`), 401, "insufficient_scope")
 }

@@ -1,9 +1,16 @@
 // Package fakeportal is an in-memory Bitrix24 portal that speaks the REST
-// wire format: webhook and OAuth auth, im.dialog.get, batch, the time block,
-// the portal's error codes and HTTP statuses, its leaky-bucket and
-// operating-time limits, and injected faults. It is written from the API
-// reference, not from the client, so that one misunderstanding cannot hide
-// in both.
+// wire format: webhook and OAuth auth, im.dialog.get, im.chat.get,
+// im.search.chat.list, user.get, batch, the time block, the portal's error
+// codes and HTTP statuses, its leaky-bucket and operating-time limits, and
+// injected faults.
+//
+// Each behaviour follows the Bitrix server source, release 26.250.100 (the
+// unofficial module mirror yuliai/bitrix-modules, 2026-05), and its comment
+// names the server file and function it follows; where the source says
+// nothing (cloud-only limits, the OAuth server's own answers, database
+// collations) the docs (bitrix24/b24restdocs) are followed, and what neither
+// settles is marked "Guess:". It does not import the client, so that one
+// misunderstanding cannot hide in both.
 package fakeportal
 
 import (
@@ -144,19 +151,47 @@ type restError struct {
 	desc   string
 }
 
+// Auth-layer errors are raised as OAuthException (rest/lib/oauthexception.php),
+// whose HTTP status is 401 unless the error carries its own error_status:
+// CRestServer::checkAuth (rest/classes/general/rest.php) throws it with
+// whatever CRestUtil::checkAuth left in $res.
 var (
-	errNoAuth          = &restError{http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data"}
-	errInvalidToken    = &restError{http.StatusUnauthorized, "invalid_token", "Unable to get application by token"}
-	errExpiredToken    = &restError{http.StatusUnauthorized, "expired_token", "The access token provided has expired."}
-	errScope           = &restError{http.StatusForbidden, "insufficient_scope", "The request requires higher privileges than provided by the webhook token"}
-	errMethodNotFound  = &restError{http.StatusNotFound, "ERROR_METHOD_NOT_FOUND", "Method not found!"}
-	errQueryLimit      = &restError{http.StatusServiceUnavailable, "QUERY_LIMIT_EXCEEDED", "Too many requests"}
-	errOperatingLimit  = &restError{http.StatusTooManyRequests, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."}
-	errOverload        = &restError{http.StatusServiceUnavailable, "OVERLOAD_LIMIT", "REST API is blocked due to overload"}
-	errInternal        = &restError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"}
-	errDialogIDEmpty   = &restError{http.StatusBadRequest, "DIALOG_ID_EMPTY", "Dialog ID can't be empty"}
-	errNoAccess        = &restError{http.StatusForbidden, "ACCESS_ERROR", "You do not have access to the specified dialog"}
-	errNoChat          = &restError{http.StatusBadRequest, "ACCESS_ERROR", "You don't have access to this chat"}
+	// rest/classes/general/rest_util.php::checkAuth: no auth handler claimed
+	// the request.
+	errNoAuth = &restError{http.StatusUnauthorized, "NO_AUTH_FOUND", "Wrong authorization data"}
+	// rest/lib/apauth/auth.php::check: a webhook whose user or code is wrong.
+	errBadWebhook = &restError{http.StatusUnauthorized, "INVALID_CREDENTIALS", "Invalid request credentials"}
+	// Guess: a token the portal does not know is checked with the OAuth
+	// server (rest/lib/oauth/auth.php::check), whose error answer is passed
+	// on as is; its text is not in the source. invalid_token is the code the
+	// docs (settings/how-to-call-rest-api/authorization.md) and b24jssdk name.
+	errInvalidToken = &restError{http.StatusUnauthorized, "invalid_token", "The access token provided is invalid."}
+	// rest/lib/oauth/auth.php::onRestCheckAuth: $tokenInfo['expires'] <= time().
+	errExpiredToken = &restError{http.StatusUnauthorized, "expired_token", "The access token provided has expired"}
+	// rest/lib/apauth/auth.php::check (webhooks) and
+	// rest/lib/oauth/auth.php::onRestCheckAuth (tokens): 401 through
+	// OAuthException, not the docs' 403.
+	errScopeWebhook = &restError{http.StatusUnauthorized, "insufficient_scope", "The request requires higher privileges than provided by the webhook token"}
+	errScopeToken   = &restError{http.StatusUnauthorized, "insufficient_scope", "The request requires higher privileges than provided by the access token"}
+	// rest/lib/oauth/auth.php::onRestCheckAuth and rest/lib/apauth/auth.php:
+	// the app or webhook is on the hold list (HoldEntity); 401 through
+	// OAuthException.
+	errOverload = &restError{http.StatusUnauthorized, "OVERLOAD_LIMIT", "REST API is blocked due to overload."}
+	// rest/lib/oauth/auth.php::check and ::onRestCheckAuth: the portal could
+	// not reach its authorization server; 401 through OAuthException.
+	errConnection = &restError{http.StatusUnauthorized, "CONNECTION_ERROR", "Error connecting to authorization server"}
+	// rest/classes/general/rest.php (CRestServer, STATUS_NOT_FOUND).
+	errMethodNotFound = &restError{http.StatusNotFound, "ERROR_METHOD_NOT_FOUND", "Method not found!"}
+	// Cloud-only limits, not in the source: the docs' limits.md and
+	// _includes/system-errors.md.
+	errQueryLimit     = &restError{http.StatusServiceUnavailable, "QUERY_LIMIT_EXCEEDED", "Too many requests"}
+	errOperatingLimit = &restError{http.StatusTooManyRequests, "OPERATION_TIME_LIMIT", "Method is blocked due to operation time limit."}
+	errInternal       = &restError{http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "Internal server error"}
+	// im/classes/general/im_rest.php::dialogGet.
+	errDialogIDEmpty = &restError{http.StatusBadRequest, "DIALOG_ID_EMPTY", "Dialog ID can't be empty"}
+	errNoAccess      = &restError{http.StatusForbidden, "ACCESS_ERROR", "You do not have access to the specified dialog"}
+	errNoChat        = &restError{http.StatusBadRequest, "ACCESS_ERROR", "You don't have access to this chat"}
+	// rest/classes/general/rest_provider.php::methodsBatch, per command.
 	errBatchLength     = &restError{http.StatusBadRequest, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded"}
 	errBatchNotAllowed = &restError{http.StatusMethodNotAllowed, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"}
 )
@@ -224,7 +259,10 @@ func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body := map[string]any{"result": result, "time": tb}
 	if pg, ok := result.(page); ok {
-		body["result"], body["total"] = pg.items, pg.total
+		body["result"] = pg.items
+		if !pg.noTotal {
+			body["total"] = pg.total
+		}
 		if pg.next > 0 {
 			body["next"] = pg.next
 		}
@@ -239,7 +277,7 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 		return p.batch(c, params)
 	case "im.dialog.get":
 		if !c.has("im") {
-			return nil, errScope
+			return nil, c.scopeError()
 		}
 		if e := p.spendOperating(method); e != nil {
 			return nil, e
@@ -247,19 +285,27 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 		return p.dialogGet(c, params)
 	case "im.search.chat.list":
 		if !c.has("im") {
-			return nil, errScope
+			return nil, c.scopeError()
 		}
 		return p.searchChatList(c, params)
 	case "im.chat.get":
 		if !c.has("im") {
-			return nil, errScope
+			return nil, c.scopeError()
 		}
-		return p.chatGet(params)
+		return p.chatGet(c, params)
 	case "user.get":
 		if !c.has("user") && !c.has("user_basic") && !c.has("user_brief") {
-			return nil, errScope
+			return nil, c.scopeError()
 		}
-		return p.userGet(params)
+		return p.userGet(c, params)
+	case "im.chat.add", "im.chat.updatetitle", "im.chat.updatecolor", "im.chat.setowner",
+		"im.chat.user.add", "im.chat.user.delete", "im.chat.leave", "im.chat.user.list":
+		if !c.has("im") {
+			return nil, c.scopeError()
+		}
+		return p.chatWrite(c, method, params)
+	case "profile":
+		return p.profile(c)
 	case "server.time":
 		return p.now().Format(time.RFC3339), nil
 	}

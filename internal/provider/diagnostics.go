@@ -122,8 +122,7 @@ var codeHints = []struct {
 	{[]string{bitrix24.CodeAccessError}, fixed("The user of the webhook or token cannot read this dialog. The webhook's user must be a member of the chat: " +
 		"add that user to the chat, or use a webhook created by a member. A private dialog is reached by the other user's id " +
 		"and exists only after the two users have exchanged messages.")},
-	{[]string{bitrix24.CodeDialogIDEmpty}, fixed("The portal did not accept the dialog id. Use chatN for a chat (for example chat1439), sgN for a workgroup chat, " +
-		"crmN, or a user id for a private dialog.")},
+	{[]string{bitrix24.CodeDialogIDEmpty}, fixed("The portal did not accept the dialog id. Use " + dialogIDForms + ".")},
 	{[]string{bitrix24.CodeNoAuthFound, bitrix24.CodeInvalidCredentials, bitrix24.CodeInvalidToken}, fixed("The portal did not accept the credentials. " +
 		"The webhook may have been deleted or its code regenerated, or the token belongs to another portal. Copy the webhook URL again from the " +
 		"portal (Developer resources → Inbound webhook) into webhook_url (BITRIX24_WEBHOOK_URL), or set a valid access_token. The webhook needs the im scope.")},

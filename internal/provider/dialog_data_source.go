@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -54,7 +56,8 @@ func (d *dialogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 		Optional: true,
 		Computed: true,
 		MarkdownDescription: "The dialog to read, as `im.dialog.get` takes it: `chatN` for a chat (for example `chat1439`), " +
-			"`sgN` for a workgroup chat, `crmN`, or a user id such as `5` for the private dialog with that user. Case-insensitive. " +
+			"`sgN` for a workgroup chat, or a user id such as `5` for the private dialog with that user; the number is positive and the prefix " +
+			"case-insensitive. `crmN` is refused: a portal never resolves it; find a CRM entity's chat with `entity_type` and `entity_id`. " +
 			"Set exactly one of `dialog_id`, `name`, or `entity_type` with `entity_id`; after a lookup by name or entity it holds " +
 			"the chat's dialog id, `chatN`.",
 		Validators: []validator.String{dialogIDValidator()},
@@ -63,9 +66,13 @@ func (d *dialogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 		Optional: true,
 		Computed: true,
 		MarkdownDescription: "Chat title (`name`). Set it to find the chat by its exact title: case-sensitive, surrounding white space " +
-			"ignored, at least 2 characters. The provider searches with `im.search.chat.list` (one request per 50 chats found) and fails " +
-			"when no chat or several chats have that title. The search finds only chats the webhook's user may read.",
-		Validators: []validator.String{searchTextValidator()},
+			"ignored, every other character compared as it is (no Unicode normalisation). The provider searches with `im.search.chat.list` " +
+			"(one request per 50 chats found) for the title's words of 3 or more letters or digits, the only ones the portal searches " +
+			"for: a title without such a word (for example `QA`) cannot be found by name; use `dialog_id` or `entity_type` with " +
+			"`entity_id`. It fails when no chat or several chats have that title; when none does, it lists the titles found, with " +
+			"invisible characters, no-break spaces and the like escaped, and says which of them differ only in those. The search " +
+			"finds only group chats the webhook's user may read: never private dialogs, channels, collabs or copilot chats.",
+		Validators: []validator.String{searchTextValidator("Find the chat by dialog_id, or by entity_type and entity_id, instead.")},
 	}
 	attrs["entity_type"] = schema.StringAttribute{
 		Optional: true,
@@ -110,11 +117,15 @@ func (d *dialogDataSource) Configure(_ context.Context, req datasource.Configure
 	d.data = dataSourceProviderData(req, resp)
 }
 
+// fields are the lookup attributes by name, for reading the
+// configuration and for keepConfigured.
+func (l *dialogLookup) fields() map[string]*types.String {
+	return map[string]*types.String{"dialog_id": &l.DialogID, "name": &l.Name, "entity_type": &l.EntityType, "entity_id": &l.EntityID}
+}
+
 func (d *dialogDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var lookup dialogLookup
-	for name, target := range map[string]*types.String{
-		"dialog_id": &lookup.DialogID, "name": &lookup.Name, "entity_type": &lookup.EntityType, "entity_id": &lookup.EntityID,
-	} {
+	for name, target := range lookup.fields() {
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), target)...)
 	}
 	if resp.Diagnostics.HasError() {
@@ -126,84 +137,140 @@ func (d *dialogDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	ctx = maskSecrets(ctx, client.Redactor())
 
-	dialogID, attr, ok := d.resolve(ctx, client, lookup, resp)
+	var found resolved
+	var ok bool
+	switch {
+	case !lookup.Name.IsNull():
+		found, ok = resolveName(ctx, client, lookup.Name.ValueString(), &resp.Diagnostics)
+	case !lookup.EntityType.IsNull():
+		found, ok = resolveEntity(ctx, client, lookup.EntityType.ValueString(), lookup.EntityID.ValueString(), &resp.Diagnostics)
+	default:
+		found, ok = resolved{dialogID: lookup.DialogID.ValueString(), attr: "dialog_id"}, true
+	}
 	if !ok {
 		return
 	}
-	ctx = tflog.SetField(ctx, "dialog_id", dialogID)
+	ctx = tflog.SetField(ctx, "dialog_id", found.dialogID)
 	tflog.Debug(ctx, "Reading Bitrix24 dialog")
-	dialog, err := client.GetDialog(ctx, dialogID)
+	dialog, err := client.GetDialog(ctx, found.dialogID)
 	if err != nil {
-		summary, detail := readErrorDiagnostic(dialogID, err)
-		resp.Diagnostics.AddAttributeError(path.Root(attr), summary, detail)
+		summary, detail := readErrorDiagnostic(found.dialogID, err)
+		resp.Diagnostics.AddAttributeError(path.Root(found.attr), summary, detail)
 		return
 	}
-	state, err := dialogValue(dialogID, dialog)
+	if problem := found.mismatch(dialog, client.Redactor()); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root(found.attr), "Bitrix24 answered another dialog",
+			fmt.Sprintf("im.dialog.get %s answered %s. The portal's answer cannot be used; please report this to the portal's "+
+				"administrator, and set dialog_id to the chat you mean meanwhile.", found.dialogID, problem))
+		return
+	}
+	state, err := dialogValue(found.dialogID, dialog)
 	if err == nil {
 		state, err = keepConfigured(state, lookup)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot store Bitrix24 dialog "+strconv.Quote(dialogID), "Please report this issue to the provider developers: "+err.Error())
+		resp.Diagnostics.AddError("Cannot store Bitrix24 dialog "+strconv.Quote(found.dialogID), "Please report this issue to the provider developers: "+err.Error())
 		return
 	}
 	resp.State.Raw = state
 	tflog.Trace(ctx, "Read Bitrix24 dialog")
 }
 
-// resolve turns the lookup into a dialog id, and names the attribute that
-// errors point at.
-func (d *dialogDataSource) resolve(ctx context.Context, client *bitrix24.Client, lookup dialogLookup, resp *datasource.ReadResponse) (dialogID, attr string, ok bool) {
-	switch {
-	case !lookup.Name.IsNull():
-		name := lookup.Name.ValueString()
-		matches, similar, err := client.ChatsNamed(ctx, name)
-		if err != nil {
-			_, detail := readErrorDiagnostic("", err)
-			resp.Diagnostics.AddAttributeError(path.Root("name"), fmt.Sprintf("Cannot search Bitrix24 chats named %q", strings.TrimSpace(name)), detail)
-			return "", "", false
-		}
-		switch len(matches) {
-		case 0:
-			detail := fmt.Sprintf("No chat that the webhook's user may read is named exactly %q (case-sensitive).", strings.TrimSpace(name))
-			if len(similar) > 0 {
-				quoted := make([]string, len(similar))
-				for i, s := range similar {
-					quoted[i] = strconv.Quote(client.Redactor().Clean(s))
-				}
-				detail += " The search found: " + strings.Join(quoted, ", ") + "."
-			}
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Bitrix24 chat not found", detail+
-				"\n\nCheck the title's spelling and case, and that the webhook's user is a member of the chat.")
-			return "", "", false
-		case 1:
-			return matches[0].DialogID(), "name", true
-		}
-		ids := make([]string, len(matches))
-		for i, m := range matches {
-			ids[i] = m.DialogID()
-		}
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Several Bitrix24 chats have this name",
-			fmt.Sprintf("%d chats are named %q: %s. Set dialog_id to the one you mean instead of name.",
-				len(matches), strings.TrimSpace(name), strings.Join(ids, ", ")))
-		return "", "", false
-	case !lookup.EntityType.IsNull():
-		entityType, entityID := lookup.EntityType.ValueString(), lookup.EntityID.ValueString()
-		id, found, err := client.ChatIDByEntity(ctx, entityType, entityID)
-		if err != nil {
-			_, detail := readErrorDiagnostic("", err)
-			resp.Diagnostics.AddAttributeError(path.Root("entity_type"), fmt.Sprintf("Cannot find the Bitrix24 chat of %s %q", entityType, entityID), detail)
-			return "", "", false
-		}
-		if !found {
-			resp.Diagnostics.AddAttributeError(path.Root("entity_type"), "Bitrix24 chat not found",
-				fmt.Sprintf("No chat is bound to entity_type %q, entity_id %q (im.chat.get found none). Check both values: for example "+
-					"CRM with DEAL|1663 for a deal, SONET_GROUP with a workgroup id, TASKS_TASK with a task id. A CRM entity has a chat only "+
-					"after someone opened it.", entityType, entityID))
-			return "", "", false
-		}
-		return "chat" + strconv.FormatInt(id, 10), "entity_type", true
+// resolved is the dialog a lookup found, the attribute its errors point
+// at, and what the dialog read must show.
+type resolved struct {
+	dialogID, attr string
+	// entityType and entityID, when set, are the entity the chat must be
+	// bound to.
+	entityType, entityID string
+}
+
+// mismatch says how the dialog read is not the one asked for, or "". A
+// chatN read must answer chat N; a chat found by entity must be bound to
+// that entity (when the portal sends the binding).
+func (r resolved) mismatch(d *bitrix24.Dialog, redactor *bitrix24.Redactor) string {
+	if kind, id, ok := bitrix24.ParseDialogID(r.dialogID); ok && kind == "chat" && d.ID.Valid && d.ID.Value != id {
+		return fmt.Sprintf("chat %d", d.ID.Value)
 	}
-	return lookup.DialogID.ValueString(), "dialog_id", true
+	if r.entityType != "" && d.EntityType.Valid && d.EntityID.Valid &&
+		(!strings.EqualFold(d.EntityType.Value, r.entityType) || d.EntityID.Value != r.entityID) {
+		return fmt.Sprintf("a chat bound to entity_type %s, entity_id %s, not to %q, %q (im.chat.get named it)",
+			redactor.Clean(bitrix24.Visible(d.EntityType.Value)), redactor.Clean(bitrix24.Visible(d.EntityID.Value)), r.entityType, r.entityID)
+	}
+	return ""
+}
+
+// resolveName finds the chat titled name.
+func resolveName(ctx context.Context, client *bitrix24.Client, name string, diags *diag.Diagnostics) (resolved, bool) {
+	want := strings.TrimSpace(name)
+	attr := path.Root("name")
+	matches, similar, err := client.ChatsNamed(ctx, name)
+	if err != nil {
+		_, detail := readErrorDiagnostic("", err)
+		if errors.Is(err, bitrix24.ErrUnsearchable) {
+			detail = "The title " + err.Error() + ". Find the chat by dialog_id, or by entity_type and entity_id, instead."
+		}
+		diags.AddAttributeError(attr, fmt.Sprintf("Cannot search Bitrix24 chats named %s", bitrix24.Visible(want)), detail)
+		return resolved{}, false
+	}
+	switch len(matches) {
+	case 0:
+		detail := fmt.Sprintf("No chat that the webhook's user may read is named exactly %s (case-sensitive).", bitrix24.Visible(want))
+		if len(similar) > 0 {
+			quoted := make([]string, len(similar))
+			for i, s := range similar {
+				quoted[i] = client.Redactor().Clean(bitrix24.Visible(s.Name))
+				if s.NearMiss != "" {
+					quoted[i] += " (" + s.NearMiss + ")"
+				}
+			}
+			detail += " The search found: " + strings.Join(quoted, ", ") + "."
+		}
+		diags.AddAttributeError(attr, "Bitrix24 chat not found", detail+
+			"\n\nCheck the title's spelling and case, and that the webhook's user is a member of the chat. The search never finds "+
+			"private dialogs, channels, collabs or copilot chats: read those by dialog_id.")
+		return resolved{}, false
+	case 1:
+		return resolved{dialogID: matches[0].DialogID(), attr: "name"}, true
+	}
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.DialogID()
+	}
+	diags.AddAttributeError(attr, "Several Bitrix24 chats have this name",
+		fmt.Sprintf("%d chats are named %s: %s. Set dialog_id to the one you mean instead of name.",
+			len(matches), bitrix24.Visible(want), listIDs(ids)))
+	return resolved{}, false
+}
+
+// resolveEntity finds the chat bound to an entity.
+func resolveEntity(ctx context.Context, client *bitrix24.Client, entityType, entityID string, diags *diag.Diagnostics) (resolved, bool) {
+	attr := path.Root("entity_type")
+	id, found, err := client.ChatIDByEntity(ctx, entityType, entityID)
+	if err != nil {
+		_, detail := readErrorDiagnostic("", err)
+		diags.AddAttributeError(attr, fmt.Sprintf("Cannot find the Bitrix24 chat of %s %q", entityType, entityID), detail)
+		return resolved{}, false
+	}
+	if !found {
+		diags.AddAttributeError(attr, "Bitrix24 chat not found",
+			fmt.Sprintf("No chat is bound to entity_type %q, entity_id %q (im.chat.get found none). Check both values: for example "+
+				"CRM with DEAL|1663 for a deal, SONET_GROUP with a workgroup id, TASKS_TASK with a task id. A CRM entity has a chat only "+
+				"after someone opened it.", entityType, entityID))
+		return resolved{}, false
+	}
+	return resolved{dialogID: "chat" + strconv.FormatInt(id, 10), attr: "entity_type", entityType: entityType, entityID: entityID}, true
+}
+
+// maxListedIDs is how many ids a diagnostic lists before "and N more".
+const maxListedIDs = 10
+
+// listIDs joins ids, the first maxListedIDs of them.
+func listIDs(ids []string) string {
+	if len(ids) <= maxListedIDs {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:maxListedIDs], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxListedIDs)
 }
 
 // keepConfigured puts the configured lookup values back into the state:
@@ -214,9 +281,7 @@ func keepConfigured(state tftypes.Value, lookup dialogLookup) (tftypes.Value, er
 	if err := state.As(&attrs); err != nil {
 		return state, err
 	}
-	for name, v := range map[string]types.String{
-		"dialog_id": lookup.DialogID, "name": lookup.Name, "entity_type": lookup.EntityType, "entity_id": lookup.EntityID,
-	} {
+	for name, v := range lookup.fields() {
 		if !v.IsNull() && !v.IsUnknown() {
 			attrs[name] = tftypes.NewValue(tftypes.String, v.ValueString())
 		}

@@ -120,7 +120,7 @@ func TestDialogDataSource_groupChatByWorkgroupID(t *testing.T) {
 					"code": str("oncall42"), "link": str("https://example.bitrix24.com/online/oncall42"),
 				}),
 				"role":          str("manager"),
-				"background_id": num(4),
+				"background_id": str("slate"),
 				"mute_list":     knownvalue.ListExact([]knownvalue.Check{num(12)}),
 				"manager_list":  knownvalue.ListExact([]knownvalue.Check{num(3), num(1)}),
 				"readed_list":   knownvalue.ListExact([]knownvalue.Check{}),
@@ -187,12 +187,23 @@ func TestDialogDataSource_privateDialogByUserID(t *testing.T) {
 func TestDialogDataSource_invalidDialogID(t *testing.T) {
 	t.Parallel()
 	portal, srv := startPortal(t)
-	for _, id := range []string{"", "chat", "chat-1", "crm|DEAL|1", "12a", "group5", " chat1"} {
+	// 0, chat0 and sg0 never resolve (im/lib/dialog.php getChatId), nor
+	// does crmN; crm|TYPE|ID fails the portal's format check.
+	for _, id := range []string{"", "chat", "chat-1", "12a", "group5", " chat1", "0", "chat0", "SG00", "chat99999999999999999999"} {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:      webhookProvider(srv) + fmt.Sprintf(`data "bitrix24_dialog" "bad" { dialog_id = %q }`, id),
-				ExpectError: errorRe("dialog_id", "must be chatN", "sgN", "crmN", "user id", fmt.Sprintf("got %q", id)),
+				ExpectError: errorRe("dialog_id", "must be chatN", "sgN", "user id", "positive whole number", fmt.Sprintf("got %q", id)),
+			}},
+		})
+	}
+	for _, id := range []string{"crm42", "CRM7", "crm|DEAL|1"} {
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      webhookProvider(srv) + fmt.Sprintf(`data "bitrix24_dialogs" "bad" { dialog_ids = ["chat42", %q] }`, id),
+				ExpectError: errorRe("dialog_ids[1]", fmt.Sprintf("got %q", id), "never resolves crmN", `entity_type = "CRM"`, `entity_id = "DEAL|1663"`),
 			}},
 		})
 	}
@@ -215,19 +226,15 @@ func TestDialogDataSource_portalErrors(t *testing.T) {
 		},
 		"no such chat": {
 			webhookProvider(srv) + `data "bitrix24_dialog" "x" { dialog_id = "chat123456" }`,
-			errorRe(`dialog "chat123456"`, "HTTP 400", "ACCESS_ERROR", "You don't have access to this chat", "must be a member"),
-		},
-		"crm id not bound": {
-			webhookProvider(srv) + `data "bitrix24_dialog" "x" { dialog_id = "crm42" }`,
-			errorRe(`dialog "crm42"`, "ACCESS_ERROR"),
+			errorRe(`dialog "chat123456"`, "HTTP 403", "ACCESS_ERROR", "You do not have access to the specified dialog", "must be a member"),
 		},
 		"wrong webhook code": {
 			fmt.Sprintf("provider \"bitrix24\" {\n webhook_url = %q\n}\n", srv.URL+"/rest/1/wrongcode/") + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 401", "NO_AUTH_FOUND", "Wrong authorization data", "webhook_url", "im scope"),
+			errorRe(`dialog "chat42"`, "HTTP 401", "INVALID_CREDENTIALS", "webhook_url", "im scope"),
 		},
 		"webhook without im scope": {
 			fmt.Sprintf("provider \"bitrix24\" {\n webhook_url = %q\n}\n", srv.URL+"/rest/9/crmonlywebhook9/") + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 403", "insufficient_scope", "lacks the im scope"),
+			errorRe(`dialog "chat42"`, "HTTP 401", "insufficient_scope", "lacks the im scope"),
 		},
 		"unknown oauth token": {
 			fmt.Sprintf("provider \"bitrix24\" {\n portal_url = %q\n access_token = \"nosuchtoken\"\n}\n", srv.URL) + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,

@@ -54,7 +54,7 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	nested := dialogAttributes()
 	nested["dialog_id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The dialog id as given in `dialog_ids`."}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Reads many Bitrix24 chats at once: the ids in `dialog_ids`, or every chat whose name contains `search`. " +
+		MarkdownDescription: "Reads many Bitrix24 chats at once: the ids in `dialog_ids`, or every chat whose title matches `search`. " +
 			"The chats are read with `im.dialog.get` inside `batch` calls of up to 50, so 1000 dialogs cost 20 requests. Each entry of " +
 			"`dialogs` has the same attributes as the `bitrix24_dialog` data source.\n\n" +
 			"If any id cannot be read, the read fails. A failure that hits many ids (the portal is down, busy or refuses the " +
@@ -64,8 +64,9 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Optional:    true,
 				Computed:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "The dialogs to read, each in a form `im.dialog.get` takes: `chatN`, `sgN`, `crmN` or a user id. " +
-					"Duplicates are read once. A list rather than a set, so that planning thousands of ids stays fast. Set exactly one " +
+				MarkdownDescription: "The dialogs to read, each in a form `im.dialog.get` resolves: `chatN`, `sgN` or a user id `N`, with N positive. " +
+					"Duplicates are read once, also when they differ only in the prefix's case or in leading zeros (`chat42`, `CHAT42`); " +
+					"`dialogs` then holds each spelling. A list rather than a set, so that planning thousands of ids stays fast. Set exactly one " +
 					"of `dialog_ids` and `search`; after a search it holds the dialog ids found, newest chat first.",
 				Validators: []validator.List{
 					listvalidator.SizeAtLeast(1),
@@ -75,11 +76,14 @@ func (d *dialogsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"search": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Read every chat whose name contains this text, case-insensitively (at least 2 characters). The " +
-					"provider pages through `im.search.chat.list` (one request per 50 chats the portal finds) and keeps the chats whose " +
-					"name holds the text: the portal's search also matches members' names. It finds only chats the webhook's user may " +
-					"read, and no private dialogs. No match is not an error: `dialogs` is then empty.",
-				Validators: []validator.String{searchTextValidator()},
+				MarkdownDescription: "Read every chat whose title matches this text as the portal's search matches it: every word " +
+					"of `search` (a run of letters, digits and `_`) begins a word of the title, case-insensitively, so `release` finds " +
+					"`Release train` but `lease` does not. The text must hold a word of 3 or more letters or digits; only those words " +
+					"are sent to the portal (`im.search.chat.list`, one request per 50 chats it finds), the shorter ones are matched " +
+					"by the provider. The portal's search also matches members' names: such chats are left out unless their title " +
+					"matches too. It finds only group chats the webhook's user may read: never private dialogs, channels, collabs or " +
+					"copilot chats. No match is not an error: `dialogs` is then empty.",
+				Validators: []validator.String{searchTextValidator("Use a longer word of the titles, or list the chats in dialog_ids.")},
 			},
 			"dialogs": schema.MapNestedAttribute{
 				Computed:            true,
@@ -113,20 +117,25 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	ctx = maskSecrets(ctx, client.Redactor())
 	var ids []string
+	var spellings [][2]string // Each id as configured, with the id read for it.
 	if !cfg.Search.IsNull() {
 		found, err := client.ChatsContaining(ctx, cfg.Search.ValueString())
 		if err != nil {
 			_, detail := readErrorDiagnostic("", err)
+			if errors.Is(err, bitrix24.ErrUnsearchable) {
+				detail = "The text " + err.Error() + ". Use a longer word of the titles, or list the chats in dialog_ids."
+			}
 			resp.Diagnostics.AddAttributeError(path.Root("search"), fmt.Sprintf("Cannot search Bitrix24 chats for %q", cfg.Search.ValueString()), detail)
 			return
 		}
 		for _, f := range found {
 			ids = append(ids, f.DialogID())
+			spellings = append(spellings, [2]string{f.DialogID(), f.DialogID()})
 		}
 		tflog.Debug(ctx, "Searched Bitrix24 chats", map[string]any{"found": len(ids)})
 	} else {
 		var ok bool
-		if ids, ok = uniqueIDs(cfg.DialogIDs, &resp.Diagnostics); !ok {
+		if ids, spellings, ok = uniqueIDs(cfg.DialogIDs, &resp.Diagnostics); !ok {
 			return
 		}
 	}
@@ -138,19 +147,29 @@ func (d *dialogsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	addGroupedReadErrors(&resp.Diagnostics, ids, failed)
+	for _, id := range ids {
+		if d := dialogs[id]; d != nil {
+			if problem := (resolved{dialogID: id}).mismatch(d, client.Redactor()); problem != "" {
+				resp.Diagnostics.AddError("Bitrix24 answered another dialog",
+					fmt.Sprintf("im.dialog.get %s answered %s. The portal's answer cannot be used; please report this to the portal's administrator.", id, problem))
+			}
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(setDialogsState(ctx, req, resp, ids, dialogs)...)
+	resp.Diagnostics.Append(setDialogsState(ctx, req, resp, spellings, dialogs)...)
 }
 
 // setDialogsState writes the state as tftypes values: dialog_ids as
-// configured, and one dialog object per id.
-func setDialogsState(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse, ids []string, dialogs map[string]*bitrix24.Dialog) diag.Diagnostics {
+// configured, and one dialog object per distinct id, from the dialog read
+// for it.
+func setDialogsState(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse, spellings [][2]string, dialogs map[string]*bitrix24.Dialog) diag.Diagnostics {
 	var diags diag.Diagnostics
-	values := make(map[string]tftypes.Value, len(ids))
-	for _, id := range ids {
-		v, err := dialogValue(id, dialogs[id])
+	values := make(map[string]tftypes.Value, len(spellings))
+	for _, sp := range spellings {
+		id := sp[0]
+		v, err := dialogValue(id, dialogs[sp[1]])
 		if err != nil {
 			diags.AddError("Cannot store Bitrix24 dialog "+strconv.Quote(id), "Please report this issue to the provider developers: "+err.Error())
 			return diags
@@ -166,9 +185,9 @@ func setDialogsState(ctx context.Context, req datasource.ReadRequest, resp *data
 	b := &valueBuilder{}
 	dialogIDs := config["dialog_ids"]
 	if dialogIDs.IsNull() { // A search: the ids found.
-		found := make([]tftypes.Value, len(ids))
-		for i, id := range ids {
-			found[i] = tftypes.NewValue(tftypes.String, id)
+		found := make([]tftypes.Value, len(spellings))
+		for i, sp := range spellings {
+			found[i] = tftypes.NewValue(tftypes.String, sp[0])
 		}
 		dialogIDs = b.value(attrType(stateType, "dialog_ids"), found)
 	}
@@ -185,28 +204,41 @@ func setDialogsState(ctx context.Context, req datasource.ReadRequest, resp *data
 	return diags
 }
 
-// uniqueIDs returns the list's ids in order, each once. A null or unknown
-// element (which the validators reject at plan time) is a user error.
+// uniqueIDs returns the ids to read, in order, each dialog once: ids that
+// differ only in the prefix's case or in leading zeros (chat42, CHAT42,
+// chat042) are one dialog (bitrix24.CanonicalDialogID). spellings holds
+// every distinct id as configured, in order, with the id read for it. A
+// null or unknown element (which the validators reject at plan time) is a
+// user error.
 func uniqueIDs(list types.List, diags interface {
 	AddAttributeError(path.Path, string, string)
-}) ([]string, bool) {
+}) (ids []string, spellings [][2]string, ok bool) {
 	elems := list.Elements()
-	ids := make([]string, 0, len(elems))
+	ids = make([]string, 0, len(elems))
+	read := make(map[string]string, len(elems))
 	seen := make(map[string]struct{}, len(elems))
 	for i, e := range elems {
 		s, ok := e.(types.String)
 		if !ok || s.IsNull() || s.IsUnknown() {
 			diags.AddAttributeError(path.Root("dialog_ids").AtListIndex(i), "Invalid dialog id",
 				fmt.Sprintf("Element %d of dialog_ids is null or unknown. Every element must be a dialog id: %s.", i, dialogIDForms))
-			return nil, false
+			return nil, nil, false
 		}
-		if _, dup := seen[s.ValueString()]; dup {
+		id := s.ValueString()
+		if _, dup := seen[id]; dup {
 			continue
 		}
-		seen[s.ValueString()] = struct{}{}
-		ids = append(ids, s.ValueString())
+		seen[id] = struct{}{}
+		canonical := bitrix24.CanonicalDialogID(id)
+		first, dup := read[canonical]
+		if !dup {
+			first = id
+			read[canonical] = id
+			ids = append(ids, id)
+		}
+		spellings = append(spellings, [2]string{id, first})
 	}
-	return ids, true
+	return ids, spellings, true
 }
 
 // addGroupedReadErrors reports the failed ids, one diagnostic per distinct

@@ -88,9 +88,10 @@ func TestDialogsDataSource_oneDiagnosticPerFailingID(t *testing.T) {
 data "bitrix24_dialogs" "some" {
   dialog_ids = ["chat42", "chat99", "chat123456"]
 }`,
+			// The portal checks access first (im_rest.php dialogGet): a chat the
+			// user may not read and one that does not exist fail alike.
 			ExpectError: errorRe(
-				`Cannot read Bitrix24 dialog "chat99"`, "ACCESS_ERROR", "You do not have access to the specified dialog", "must be a member",
-				`Cannot read Bitrix24 dialog "chat123456"`, "ACCESS_ERROR", "You don't have access to this chat",
+				"Cannot read 2 Bitrix24 dialogs", `"chat99", "chat123456"`, "ACCESS_ERROR", "You do not have access to the specified dialog", "must be a member",
 			),
 		}},
 	})
@@ -269,4 +270,32 @@ data "bitrix24_dialogs" "x" {
 				"The portal answered the batch call of im.dialog.get reads with HTTP 500, error INTERNAL_SERVER_ERROR"),
 		}},
 	})
+}
+
+// Ids that differ only in the prefix's case or in leading zeros are one
+// dialog: read once, and found under each spelling (before, each spelling
+// was a command of its own).
+func TestDialogsDataSource_caseInsensitiveDuplicates(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: webhookProvider(srv) + `data "bitrix24_dialogs" "x" { dialog_ids = ["chat42", "CHAT42", "chat042", "sg103", "chat42"] }`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.x", tfjsonpath.New("dialog_ids"),
+					knownvalue.ListExact([]knownvalue.Check{str("chat42"), str("CHAT42"), str("chat042"), str("sg103"), str("chat42")})),
+				statecheck.ExpectKnownValue("data.bitrix24_dialogs.x", tfjsonpath.New("dialogs"), knownvalue.MapSizeExact(4)),
+				expectDialogsAttr("data.bitrix24_dialogs.x", "CHAT42", "id", num(42)),
+				expectDialogsAttr("data.bitrix24_dialogs.x", "CHAT42", "dialog_id", str("CHAT42")),
+				expectDialogsAttr("data.bitrix24_dialogs.x", "chat042", "name", str("Platform on-call")),
+				expectDialogsAttr("data.bitrix24_dialogs.x", "sg103", "id", num(42)),
+			},
+		}},
+	})
+	// Each plan/refresh reads chat42 and sg103 once: two commands per read.
+	st := portal.Stats()
+	if reads := st.Requests["im.dialog.get"] + st.Commands["im.dialog.get"]; reads%2 != 0 || reads == 0 || st.Commands["im.dialog.get"] > 2*st.Requests["batch"] {
+		t.Fatalf("want 2 dialog reads per batch: %s", st.Summary())
+	}
 }

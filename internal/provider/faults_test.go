@@ -98,7 +98,7 @@ output "id" {
 				}
 			}},
 		{name: "OVERLOAD_LIMIT", faults: fakeportal.Faults{OverloadNext: 1}, provider: hookBody(),
-			want: []string{`dialog "chat42"`, "HTTP 503", "OVERLOAD_LIMIT", "REST API is blocked due to overload", "Retrying does not help"}, bound: 10 * time.Second,
+			want: []string{`dialog "chat42"`, "HTTP 401", "OVERLOAD_LIMIT", "REST API is blocked due to overload", "Retrying does not help"}, bound: 10 * time.Second,
 			check: dialogGets(1)},
 		{name: "OPERATION_TIME_LIMIT, unblocks in 2s", faults: fakeportal.Faults{OperatingLimit: 0.01, OperatingCost: 0.01, OperatingWindow: 2 * time.Second},
 			provider: hookBody(), reads: twoSequentialReads, wantOK: true, want: ok, bound: 20 * time.Second,
@@ -125,12 +125,12 @@ output "id" {
 			want: []string{`dialog "chat42"`, "HTTP 401", "expired_token", "refresh_token"}, bound: 10 * time.Second},
 		{name: "wrong webhook code",
 			provider: func(url string) string { return fmt.Sprintf("webhook_url = %q", url+"/rest/1/"+wrongWebhookCode+"/") },
-			want:     []string{`dialog "chat42"`, "HTTP 401", "NO_AUTH_FOUND", "Wrong authorization data", "webhook_url"}, bound: 10 * time.Second},
+			want:     []string{`dialog "chat42"`, "HTTP 401", "INVALID_CREDENTIALS", "Invalid request credentials", "webhook_url"}, bound: 10 * time.Second},
 		{name: "webhook code from the environment, without im scope",
 			env: func(url string) map[string]string {
 				return map[string]string{"BITRIX24_PORTAL_URL": url, "BITRIX24_USER_ID": "9", "BITRIX24_WEBHOOK_CODE": "crmonlywebhook9"}
 			},
-			want: []string{`dialog "chat42"`, "HTTP 403", "insufficient_scope", "im scope"}, bound: 10 * time.Second},
+			want: []string{`dialog "chat42"`, "HTTP 401", "insufficient_scope", "im scope"}, bound: 10 * time.Second},
 		{name: "webhook URL from the environment, not a member of the chat",
 			env: func(url string) map[string]string {
 				return map[string]string{"BITRIX24_WEBHOOK_URL": url + "/rest/1/" + testWebhookCode + "/"}

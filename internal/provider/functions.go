@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/bitrix24"
 )
 
 // Provider-defined functions (Terraform 1.8 and later, OpenTofu 1.7 and
@@ -56,7 +56,7 @@ func (dialogIDFunction) Run(ctx context.Context, req function.RunRequest, resp *
 	if resp.Error != nil {
 		return
 	}
-	id, err := chatID(n)
+	id, err := chatIDArgument(n)
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(0, err.Error())
 		return
@@ -64,8 +64,8 @@ func (dialogIDFunction) Run(ctx context.Context, req function.RunRequest, resp *
 	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, "chat"+strconv.FormatInt(id, 10)))
 }
 
-// chatID checks a chat id given as a Terraform number.
-func chatID(n *big.Float) (int64, error) {
+// chatIDArgument checks a chat id given as a Terraform number.
+func chatIDArgument(n *big.Float) (int64, error) {
 	if n == nil {
 		return 0, errors.New("chat_id must be a positive whole number, got null")
 	}
@@ -95,7 +95,7 @@ func (parseDialogIDFunction) Definition(_ context.Context, _ function.Definition
 	resp.Definition = function.Definition{
 		Summary: "The kind and numeric id of a dialog id",
 		MarkdownDescription: "Splits a dialog id into its kind and number: `parse_dialog_id(\"chat1439\")` is " +
-			"`{kind = \"chat\", id = 1439}`. The kind is `chat` (`chatN`), `sg` (`sgN`, a workgroup's chat), `crm` (`crmN`) or " +
+			"`{kind = \"chat\", id = 1439}`. The kind is `chat` (`chatN`), `sg` (`sgN`, a workgroup's chat) or " +
 			"`user` (`N`, the private dialog with user N). The prefix is case-insensitive, as the portal takes it.",
 		Parameters: []function.Parameter{
 			function.StringParameter{Name: "dialog_id", MarkdownDescription: "A dialog id, for example `chat1439`, `sg103` or `5`."},
@@ -104,27 +104,16 @@ func (parseDialogIDFunction) Definition(_ context.Context, _ function.Definition
 	}
 }
 
-var dialogIDParts = regexp.MustCompile(`^(?i)(chat|sg|crm)?([0-9]+)$`)
-
 func (parseDialogIDFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
 	var dialogID string
 	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &dialogID))
 	if resp.Error != nil {
 		return
 	}
-	m := dialogIDParts.FindStringSubmatch(dialogID)
-	var id int64
-	var err error
-	if m != nil {
-		id, err = strconv.ParseInt(m[2], 10, 64)
-	}
-	if m == nil || err != nil || id <= 0 {
-		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("dialog_id must be %s; got %q", dialogIDForms, dialogID))
+	kind, id, ok := bitrix24.ParseDialogID(dialogID)
+	if !ok {
+		resp.Error = function.NewArgumentFuncError(0, "dialog_id "+dialogIDProblem(dialogID))
 		return
-	}
-	kind := strings.ToLower(m[1])
-	if kind == "" {
-		kind = "user"
 	}
 	obj, diags := types.ObjectValue(parsedDialogIDTypes, map[string]attr.Value{"kind": types.StringValue(kind), "id": types.Int64Value(id)})
 	resp.Error = function.ConcatFuncErrors(function.FuncErrorFromDiags(ctx, diags), resp.Result.Set(ctx, obj))

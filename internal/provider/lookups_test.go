@@ -81,7 +81,7 @@ func TestDialogDataSource_lookupValidation(t *testing.T) {
 		"dialog_id = \"chat42\"\nname = \"Ops sync\"": {"Invalid Attribute Combination", "dialog_id", "name"},
 		`entity_type = "CRM"`:                         {"entity_id", "must be specified"},
 		`entity_id = "DEAL|1"`:                        {"entity_type", "must be specified"},
-		`name = " x "`:                                {"name", "at least 2 characters"},
+		`name = " x "`:                                {"name", "holds no word of 3 or more letters or digits", "dialog_id"},
 		`entity_type = ""` + "\nentity_id = \"1\"":    {"entity_type", "at least 1"},
 	} {
 		expectPlanError(t, webhookProvider(srv)+"data \"bitrix24_dialog\" \"x\" {\n"+config+"\n}", want...)
@@ -130,7 +130,7 @@ func TestUserDataSource_errors(t *testing.T) {
 		`provider "bitrix24" {
   webhook_url = "` + srv.URL + `/rest/9/crmonlywebhook9/"
 }
-data "bitrix24_user" "x" { id = 5 }`: {"HTTP 403", "insufficient_scope", "user_basic scope"},
+data "bitrix24_user" "x" { id = 5 }`: {"HTTP 401", "insufficient_scope", "user_basic scope"},
 	} {
 		expectPlanError(t, config, want...)
 	}
@@ -160,7 +160,7 @@ data "bitrix24_dialogs" "anna" {
 		}},
 	})
 	for config, want := range map[string][]string{
-		`search = "x"`: {"search", "at least 2 characters"},
+		`search = "x"`: {"search", "holds no word of 3 or more letters or digits"},
 		"search = \"ops\"\ndialog_ids = [\"chat42\"]": {"Invalid Attribute Combination", "dialog_ids", "search"},
 		``: {"Missing Attribute Configuration", "[dialog_ids,search]"},
 	} {
@@ -192,7 +192,9 @@ output "user" {
 		}},
 	})
 	for config, want := range map[string][]string{
-		`output "x" { value = provider::bitrix24::parse_dialog_id("general") }`: {"must be chatN", "sgN", "crmN", `got "general"`},
+		`output "x" { value = provider::bitrix24::parse_dialog_id("general") }`: {"must be chatN", "sgN", "positive whole number", `got "general"`},
+		`output "x" { value = provider::bitrix24::parse_dialog_id("chat0") }`:   {"must be chatN", `got "chat0"`},
+		`output "x" { value = provider::bitrix24::parse_dialog_id("crm5") }`:    {"never resolves crmN", "entity_type"},
 		`output "x" { value = provider::bitrix24::dialog_id(0) }`:               {"chat_id must be a positive whole number, got 0"},
 	} {
 		resource.UnitTest(t, resource.TestCase{

@@ -59,7 +59,7 @@ func (p *bitrix24Provider) DataSources(_ context.Context) []func() datasource.Da
 }
 
 func (p *bitrix24Provider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{NewChatResource}
 }
 
 func (p *bitrix24Provider) Functions(_ context.Context) []func() function.Function {

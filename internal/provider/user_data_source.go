@@ -2,9 +2,9 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -56,9 +56,12 @@ func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"The webhook or application needs the `user_basic` scope (or `user`). Set exactly one of `email` and `id`.",
 		Attributes: map[string]schema.Attribute{
 			"email": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "The user's email (`EMAIL`), matched exactly (the portal ignores case). Fails when no user or several users have it.",
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "The user's email (`EMAIL`), matched exactly but for case: the provider asks `user.get` for `=EMAIL` " +
+					"(equality; a filter without `=` would be an SQL `LIKE`, where `_` matches any character) and keeps only the users " +
+					"whose email is this one. Fails when no user or several users have it. Needs the `user_basic` scope: under " +
+					"`user_brief` the portal ignores a filter on `EMAIL`.",
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(emailPattern, "must be an email address"),
 				},
@@ -101,12 +104,28 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 		return
 	}
 	ctx = maskSecrets(ctx, client.Redactor())
-	filter, attr, what := map[string]string{"EMAIL": cfg.Email.ValueString()}, "email", fmt.Sprintf("email %q", cfg.Email.ValueString())
+	attr, what := "email", fmt.Sprintf("email %q", cfg.Email.ValueString())
 	if !cfg.ID.IsNull() {
-		filter, attr, what = map[string]string{"ID": strconv.FormatInt(cfg.ID.ValueInt64(), 10)}, "id", fmt.Sprintf("id %d", cfg.ID.ValueInt64())
+		attr, what = "id", fmt.Sprintf("id %d", cfg.ID.ValueInt64())
 	}
 	tflog.Debug(ctx, "Finding Bitrix24 user", map[string]any{"by": attr})
-	users, err := client.FindUsers(ctx, filter)
+	var users []bitrix24.User
+	var err error
+	if attr == "id" {
+		var u bitrix24.User
+		var found bool
+		if u, found, err = client.UserByID(ctx, cfg.ID.ValueInt64()); found {
+			users = []bitrix24.User{u}
+		}
+	} else {
+		users, err = client.UsersByEmail(ctx, cfg.Email.ValueString())
+	}
+	if errors.Is(err, bitrix24.ErrNoEmailField) {
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Cannot find the Bitrix24 user with "+what,
+			"user.get answered without EMAIL: the webhook or application has only the user_brief scope, under which the portal "+
+				"ignores a filter on EMAIL. Add the user_basic scope (or user) to the webhook, or find the user by id.")
+		return
+	}
 	if err != nil {
 		_, detail := readErrorDiagnostic("", err)
 		resp.Diagnostics.AddAttributeError(path.Root(attr), "Cannot find the Bitrix24 user with "+what, detail)
@@ -125,7 +144,7 @@ func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 			ids[i] = strconv.FormatInt(u.ID.Value, 10)
 		}
 		resp.Diagnostics.AddAttributeError(path.Root(attr), "Several Bitrix24 users match",
-			fmt.Sprintf("%d users have %s: ids %s. Set id to the one you mean instead.", len(users), what, strings.Join(ids, ", ")))
+			fmt.Sprintf("%d users have %s: ids %s. Set id to the one you mean instead.", len(users), what, listIDs(ids)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, newUserModel(users[0], cfg))...)

@@ -1,10 +1,11 @@
 // Command bitrix24-fakeportal serves the in-memory Bitrix24 portal on
 // loopback, for the offline demo and for offline CI plans.
 //
-//	go run ./internal/fakeportal/cmd/bitrix24-fakeportal -port 8024 -fixtures my.json
+//	go run ./cmd/bitrix24-fakeportal -port 8024 -fixtures my.json
 //
 // It prints the portal URL and the demo webhook URL, then serves until
-// interrupted.
+// interrupted. Its record subcommand reads chats from a real portal into a
+// fixtures file (see record.go).
 package main
 
 import (
@@ -25,6 +26,15 @@ import (
 )
 
 func main() {
+	run := serve
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "record":
+			run = func() error { return record(os.Args[2:]) }
+		case "serve":
+			os.Args = append(os.Args[:1], os.Args[2:]...)
+		}
+	}
 	if err := run(); err != nil {
 		log.SetFlags(0)
 		log.Fatalf("bitrix24-fakeportal: %v", err)
@@ -43,15 +53,17 @@ Without -fixtures it serves the demo portal:
            (internal/fakeportal/fixtures/default.json)
 
 A fixtures file has the same shape as default.json; internal/fakeportal/fixtures/README.md explains each
-field. A file with no webhooks and no tokens starts a portal that accepts no one.
+field. A file with no webhooks and no tokens starts a portal that accepts no one. "bitrix24-fakeportal record"
+writes one from the chats of a real portal.
 
 Usage:
-  bitrix24-fakeportal [flags]
+  bitrix24-fakeportal [serve] [flags]
+  bitrix24-fakeportal record -out FILE [-ids chat1,chat42,5] [-search TEXT] [-anonymize]   (record -help)
 
 Flags:
 `
 
-func run() error {
+func serve() error {
 	flag.Usage = func() {
 		fmt.Fprint(flag.CommandLine.Output(), usage)
 		flag.PrintDefaults()

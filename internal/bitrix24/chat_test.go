@@ -1,0 +1,91 @@
+package bitrix24
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+// A lost im.chat.add answer (a dropped connection or a 504 after the chat
+// was made) is never answered by a second im.chat.add: the chat is found by
+// its marker or its entity, and exactly one exists.
+func TestCreateChatLostAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		entity bool
+	}{
+		{"connection dropped, marker", 0, false},
+		{"504, marker", http.StatusGatewayTimeout, false},
+		{"connection dropped, entity", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, srv := newPortal(t, fakeportal.Faults{LoseChatAddAnswer: 1, LoseChatAddStatus: tc.status})
+			c, _ := webhookClient(t, srv, nil)
+			n := NewChat{Title: "Lost answer chat", Users: []int64{3}, EntityID: NewMarker()}
+			if tc.entity {
+				n.EntityType, n.EntityID = "CRM", "DEAL|99"
+			}
+			id, recovered, err := c.CreateChat(context.Background(), n)
+			if err != nil || !recovered {
+				t.Fatalf("CreateChat: id %d recovered %v err %v", id, recovered, err)
+			}
+			if got := p.Requests("im.chat.add"); got != 1 {
+				t.Fatalf("im.chat.add sent %d times", got)
+			}
+			if ids := p.ChatsTitled("Lost answer chat"); len(ids) != 1 || ids[0] != id {
+				t.Fatalf("chats titled so: %v, found %d", ids, id)
+			}
+		})
+	}
+}
+
+// When the look-up finds nothing, the error says so, and nothing is sent
+// again.
+func TestCreateChatLostAndNotFound(t *testing.T) {
+	p, srv := newPortal(t, fakeportal.Faults{ResetNext: 1})
+	c, _ := webhookClient(t, srv, nil)
+	old := lookupDelays
+	lookupDelays = []time.Duration{0, 0}
+	t.Cleanup(func() { lookupDelays = old })
+	_, _, err := c.CreateChat(context.Background(), NewChat{Title: "Never made", EntityID: NewMarker()})
+	var lost *LostChatError
+	if !errors.As(err, &lost) || len(lost.Found) != 0 {
+		t.Fatalf("want a LostChatError with nothing found, got %v", err)
+	}
+	if got := p.Requests("im.chat.add"); got != 1 {
+		t.Fatalf("im.chat.add sent %d times", got)
+	}
+}
+
+// QUERY_LIMIT_EXCEEDED is refused before the method runs: a write is sent
+// again after it.
+func TestCallWriteRetriesOnlyRefusals(t *testing.T) {
+	p, srv := newPortal(t, fakeportal.Faults{FailNext: 1})
+	c, _ := webhookClient(t, srv, nil)
+	_, err := c.CallWrite(context.Background(), MethodChatUpdateTitle, map[string]any{"CHAT_ID": 21191, "TITLE": "x"})
+	if !IsAmbiguous(err) {
+		t.Fatalf("a 500 after sending must be ambiguous, got %v", err)
+	}
+	if got := p.Requests("im.chat.updatetitle"); got != 1 {
+		t.Fatalf("sent %d times, want 1", got)
+	}
+	// A full bucket: the second write is refused and sent again.
+	p.SetFaults(fakeportal.Faults{RateLimit: 5, RateBurst: 1})
+	p.ResetStats()
+	for _, title := range []string{"first", "second"} {
+		if _, err := c.CallWrite(context.Background(), MethodChatUpdateTitle, map[string]any{"CHAT_ID": 21191, "TITLE": title}); err != nil {
+			t.Fatalf("write %q: %v", title, err)
+		}
+	}
+	if p.ErrorCount("QUERY_LIMIT_EXCEEDED") == 0 || p.Requests("im.chat.updatetitle") < 3 {
+		t.Fatalf("want a refusal and a resend, got %+v", p.Stats())
+	}
+	if got := p.ChatField(21191, "name"); got != "second" {
+		t.Fatalf("title %q", got)
+	}
+}
