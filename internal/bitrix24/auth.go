@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,6 +73,10 @@ func ParsePortalURL(raw string, allowPath bool) (string, error) {
 		return "", errors.New("the URL must start with https:// (or http:// for a local test portal)")
 	case u.Host == "" || u.Hostname() == "":
 		return "", errors.New("the URL has no host name")
+	case strings.Contains(u.Hostname(), "%"):
+		// Go's HTTP client cannot send a request to a URL with a zone
+		// ("invalid URL escape"); refuse it here, not on every request.
+		return "", errors.New("the URL's IPv6 address has a zone (%25…), which the provider cannot use: use a global address or a host name")
 	case u.User != nil:
 		return "", errors.New("the URL must not hold a user name or password")
 	case u.RawQuery != "" || u.ForceQuery:
@@ -79,7 +84,7 @@ func ParsePortalURL(raw string, allowPath bool) (string, error) {
 	case u.Fragment != "":
 		return "", errors.New("the URL must not have a fragment")
 	case !allowPath && strings.Trim(u.Path, "/") != "":
-		return "", errors.New("the portal URL must have no path, for example https://example.bitrix24.com")
+		return "", errors.New("the portal URL must have no path")
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
@@ -104,14 +109,38 @@ type OAuth struct {
 	RefreshToken string
 	ClientID     string
 	ClientSecret string
-	// TokenURL is the OAuth server's token endpoint,
-	// DefaultOAuthTokenURL unless set.
+	// TokenURL is the OAuth server's token endpoint; DefaultOAuthTokenURL
+	// of PortalURL unless set.
 	TokenURL string
 }
 
-// DefaultOAuthTokenURL is the token endpoint that the current Bitrix24 docs
-// name for refreshing an access token.
-const DefaultOAuthTokenURL = "https://oauth.bitrix24.tech/oauth/token/"
+// The token endpoints of Bitrix24's two OAuth servers. A portal uses the
+// one of its region (rest/lib/Internal/Service/OAuth/
+// AuthorizationServerUrlResolver.php in the Bitrix source).
+const (
+	OAuthTokenURLTech = "https://oauth.bitrix24.tech/oauth/token/"
+	OAuthTokenURLInfo = "https://oauth.bitrix.info/oauth/token/"
+)
+
+// techZones are the domain zones whose portals use oauth.bitrix24.tech.
+var techZones = []string{"ru", "by", "kz", "am", "az", "ge", "kg", "uz"}
+
+// DefaultOAuthTokenURL is the token endpoint for a portal, chosen by its
+// domain zone as the portal chooses its authorization server:
+// OAuthTokenURLTech for .ru .by .kz .am .az .ge .kg .uz, OAuthTokenURLInfo
+// for every other portal.
+func DefaultOAuthTokenURL(portalURL string) string {
+	host := portalURL
+	if u, err := url.Parse(portalURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	zone := host[strings.LastIndex(host, ".")+1:]
+	if slices.Contains(techZones, zone) {
+		return OAuthTokenURLTech
+	}
+	return OAuthTokenURLInfo
+}
 
 // Secrets returns every secret the auth holds, for masking.
 func (a Auth) Secrets() []string {

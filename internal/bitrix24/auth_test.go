@@ -64,10 +64,10 @@ func TestParseWebhookURL_errorsNeverRepeatTheCode(t *testing.T) {
 }
 
 func TestRedactor(t *testing.T) {
-	r := NewRedactor("abc123", "", "tok/en+=")
-	in := `Post "https://p/rest/1/abc123/im.dialog.get": auth=tok%2Fen%2B%3D and tok/en+= and /rest/7/unknowncode/x`
+	r := NewRedactor("abc12345", "", "tok/en+=")
+	in := `Post "https://p/rest/1/abc12345/im.dialog.get": auth=tok%2Fen%2B%3D and tok/en+= and /rest/7/unknowncode/x`
 	got := r.String(in)
-	for _, leak := range []string{"abc123", "tok/en+=", "tok%2Fen%2B%3D", "unknowncode"} {
+	for _, leak := range []string{"abc12345", "tok/en+=", "tok%2Fen%2B%3D", "unknowncode"} {
 		if strings.Contains(got, leak) {
 			t.Errorf("%q leaks %q", got, leak)
 		}
@@ -75,19 +75,19 @@ func TestRedactor(t *testing.T) {
 	if !strings.Contains(got, "/rest/1/***/im.dialog.get") || !strings.Contains(got, "/rest/7/***/x") {
 		t.Errorf("webhook paths should keep their shape: %q", got)
 	}
-	r.Add("later")
-	if r.String("a later b") != "a *** b" {
+	r.Add("later-secret")
+	if r.String("a later-secret b") != "a *** b" {
 		t.Errorf("added secret not masked")
 	}
 }
 
 func TestSnippet(t *testing.T) {
-	body := []byte("<html>\n<body>" + strings.Repeat("maintenance ", 100) + "webhook abc123</body></html>")
-	got := snippet(body, NewRedactor("abc123"))
+	body := []byte("<html>\n<body>" + strings.Repeat("maintenance ", 100) + "webhook abc12345</body></html>")
+	got := snippet(body, NewRedactor("abc12345"))
 	if len([]rune(got)) > snippetLen+1 || !strings.HasSuffix(got, "…") || strings.Contains(got, "\n") {
 		t.Errorf("snippet not cut to one short line: %q", got)
 	}
-	if strings.Contains(snippet([]byte("token abc123"), NewRedactor("abc123")), "abc123") {
+	if strings.Contains(snippet([]byte("token abc12345"), NewRedactor("abc12345")), "abc12345") {
 		t.Errorf("snippet leaks a secret")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -25,6 +26,10 @@ const (
 	DefaultMaxBodyBytes   = 8 << 20
 	DefaultBatchWindow    = 10 * time.Millisecond
 	DefaultBusyTimeout    = 5 * time.Minute
+	// MinRateLimit is the lowest pacing rate, one request in 100 seconds:
+	// Config.RateLimit below it (but above 0) is raised to it, since the
+	// pacing maths of smaller rates waits for ever or overflows.
+	MinRateLimit = 0.01
 	// MaxBatchCommands is the portal's limit on commands in one batch call.
 	MaxBatchCommands = 50
 )
@@ -101,8 +106,41 @@ func New(cfg Config) (*Client, error) {
 	if (cfg.Auth.Webhook == nil) == (cfg.Auth.OAuth == nil) {
 		return nil, errors.New("exactly one of webhook and OAuth auth must be set")
 	}
-	if cfg.RateLimit < 0 {
+	cfg = cfg.withDefaults()
+	c := &Client{
+		cfg:      cfg,
+		http:     cfg.HTTPClient,
+		redactor: NewRedactor(cfg.Auth.Secrets()...),
+		clock:    cfg.Clock,
+		flow:     newFlowControl(cfg.Clock, cfg.RateLimit, cfg.RateLimitBurst),
+		breaker:  &breaker{clock: cfg.Clock},
+		resetAt:  map[string]time.Time{},
+		blocked:  map[string]bool{},
+	}
+	if c.http == nil {
+		c.http = newHTTPClient(cfg.RootCAs)
+	}
+	if o := cfg.Auth.OAuth; o != nil {
+		tokenURL := o.TokenURL
+		if tokenURL == "" {
+			tokenURL = DefaultOAuthTokenURL(o.PortalURL)
+		}
+		c.oauth = &tokenSource{client: c, access: o.AccessToken, refresh: o.RefreshToken, clientID: o.ClientID, clientSecret: o.ClientSecret, tokenURL: tokenURL}
+	}
+	if cfg.BatchWindow > 0 {
+		c.dialogs = newCoalescer(c.clock, cfg.BatchWindow, c.flow.Delay, c.readDialogs)
+	}
+	return c, nil
+}
+
+// withDefaults fills in the zero values of cfg that take a default (see
+// Config).
+func (cfg Config) withDefaults() Config {
+	switch {
+	case cfg.RateLimit < 0 || math.IsNaN(cfg.RateLimit) || math.IsInf(cfg.RateLimit, 0):
 		cfg.RateLimit = DefaultRateLimit
+	case cfg.RateLimit > 0 && cfg.RateLimit < MinRateLimit:
+		cfg.RateLimit = MinRateLimit
 	}
 	if cfg.RateLimitBurst <= 0 {
 		cfg.RateLimitBurst = DefaultRateLimitBurst
@@ -134,43 +172,27 @@ func New(cfg Config) (*Client, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "terraform-provider-bitrix24"
 	}
-	c := &Client{
-		cfg:      cfg,
-		http:     cfg.HTTPClient,
-		redactor: NewRedactor(cfg.Auth.Secrets()...),
-		clock:    cfg.Clock,
-		flow:     newFlowControl(cfg.Clock, cfg.RateLimit, cfg.RateLimitBurst),
-		breaker:  &breaker{clock: cfg.Clock},
-		resetAt:  map[string]time.Time{},
-		blocked:  map[string]bool{},
+	return cfg
+}
+
+// newHTTPClient is the client's own HTTP client: the default transport's
+// settings (proxies from the environment), rootCAs when set, and no
+// redirects.
+func newHTTPClient(rootCAs *x509.CertPool) *http.Client {
+	transport := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if def, ok := http.DefaultTransport.(*http.Transport); ok {
+		transport = def.Clone()
 	}
-	if c.http == nil {
-		transport := &http.Transport{Proxy: http.ProxyFromEnvironment}
-		if def, ok := http.DefaultTransport.(*http.Transport); ok {
-			transport = def.Clone()
-		}
-		transport.MaxIdleConnsPerHost = 16
-		if cfg.RootCAs != nil {
-			transport.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
-		}
-		c.http = &http.Client{
-			Transport: transport,
-			// A redirect would resend the webhook code or token to
-			// wherever it points; report it instead.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+	transport.MaxIdleConnsPerHost = 16
+	if rootCAs != nil {
+		transport.TLSClientConfig = &tls.Config{RootCAs: rootCAs, MinVersion: tls.VersionTLS12}
 	}
-	if o := cfg.Auth.OAuth; o != nil {
-		tokenURL := o.TokenURL
-		if tokenURL == "" {
-			tokenURL = DefaultOAuthTokenURL
-		}
-		c.oauth = &tokenSource{client: c, access: o.AccessToken, refresh: o.RefreshToken, clientID: o.ClientID, clientSecret: o.ClientSecret, tokenURL: tokenURL}
+	return &http.Client{
+		Transport: transport,
+		// A redirect would resend the webhook code or token to wherever
+		// it points; report it instead.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	if cfg.BatchWindow > 0 {
-		c.dialogs = newCoalescer(c.clock, cfg.BatchWindow, c.flow.Delay, c.readDialogs)
-	}
-	return c, nil
 }
 
 // Redactor returns the redactor that masks this client's secrets, including

@@ -174,7 +174,7 @@ func TestDecodeDialog_unrepresentableValues(t *testing.T) {
 		`{"readed_list": [{"user_id": 1}, 5]}`:         {"readed_list[1]", "5"},
 		`{"readed_list": [{"user_id": "1.5"}]}`:        {"readed_list[0].user_id", `"1.5"`},
 		`{"last_message_views": {"first_viewers": 3}}`: {"last_message_views.first_viewers", "3"},
-		`{"id": "` + strings.Repeat("9", 200) + `"}`:   {"id", `"` + strings.Repeat("9", badLen-1) + "…"},
+		`{"id": "` + strings.Repeat("9", 2000) + `"}`:  {"id", `"` + strings.Repeat("9", badLen-1) + "…"},
 	} {
 		_, err := DecodeDialog([]byte(in))
 		var ve *ValueError

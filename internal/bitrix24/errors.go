@@ -11,25 +11,28 @@ import (
 // Codes are compared case-insensitively, since the portal mixes upper-case
 // REST codes with lower-case OAuth codes.
 const (
-	CodeAccessError          = "ACCESS_ERROR"
-	CodeDialogIDEmpty        = "DIALOG_ID_EMPTY"
-	CodeNoAuthFound          = "NO_AUTH_FOUND"
-	CodeInvalidCredentials   = "INVALID_CREDENTIALS"
-	CodeExpiredToken         = "expired_token"
-	CodeInvalidToken         = "invalid_token"
-	CodeInsufficientScope    = "insufficient_scope"
-	CodeMethodNotFound       = "ERROR_METHOD_NOT_FOUND"
-	CodeQueryLimitExceeded   = "QUERY_LIMIT_EXCEEDED"
-	CodeOperationTimeLimit   = "OPERATION_TIME_LIMIT"
-	CodeOverloadLimit        = "OVERLOAD_LIMIT"
-	CodeInternalServerError  = "INTERNAL_SERVER_ERROR"
-	CodeUnexpectedAnswer     = "ERROR_UNEXPECTED_ANSWER"
-	CodeInvalidGrant         = "invalid_grant"
-	CodeInvalidClient        = "invalid_client"
-	CodeBatchLengthExceeded  = "ERROR_BATCH_LENGTH_EXCEEDED"
-	CodeBatchMethodForbidden = "ERROR_BATCH_METHOD_NOT_ALLOWED"
-	CodePaymentRequired      = "PAYMENT_REQUIRED"
-	CodeAccessDenied         = "ACCESS_DENIED"
+	CodeAccessError         = "ACCESS_ERROR"
+	CodeDialogIDEmpty       = "DIALOG_ID_EMPTY"
+	CodeNoAuthFound         = "NO_AUTH_FOUND"
+	CodeInvalidCredentials  = "INVALID_CREDENTIALS"
+	CodeExpiredToken        = "expired_token"
+	CodeInvalidToken        = "invalid_token"
+	CodeInsufficientScope   = "insufficient_scope"
+	CodeMethodNotFound      = "ERROR_METHOD_NOT_FOUND"
+	CodeQueryLimitExceeded  = "QUERY_LIMIT_EXCEEDED"
+	CodeOperationTimeLimit  = "OPERATION_TIME_LIMIT"
+	CodeOverloadLimit       = "OVERLOAD_LIMIT"
+	CodeInternalServerError = "INTERNAL_SERVER_ERROR"
+	CodeUnexpectedAnswer    = "ERROR_UNEXPECTED_ANSWER"
+	CodeInvalidGrant        = "invalid_grant"
+	CodeInvalidClient       = "invalid_client"
+	CodeBatchLengthExceeded = "ERROR_BATCH_LENGTH_EXCEEDED"
+	CodePaymentRequired     = "PAYMENT_REQUIRED"
+	CodeAccessDenied        = "ACCESS_DENIED"
+	// CodeConnectionError (HTTP 401) means the portal could not reach its own
+	// OAuth server to check a token (rest/lib/oauth/auth.php): a passing
+	// fault, not bad credentials.
+	CodeConnectionError = "CONNECTION_ERROR"
 )
 
 // APIError is an error answer from the portal: a JSON body with an "error"

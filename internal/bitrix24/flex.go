@@ -11,14 +11,18 @@ import (
 
 // The flexible types below decode what different portal versions send for
 // the same key: numbers as strings, flags as "Y"/"N", empty maps as [], an
-// absent object as "". A key that is missing, null or "" is absent (Valid
-// false). A key that is present but cannot be represented (a number out of
+// absent object as "". A key that is missing or null is absent (Valid
+// false); so is "" where a number, a flag or an object belongs, but text
+// keeps "" (String is Valid with an empty Value): values reach the state
+// byte for byte. A key that is present but cannot be represented (a number out of
 // range or with a fraction, a word where a number belongs, an object where
 // text belongs) is not silently absent: Bad keeps the start of its JSON
 // text, and DecodeDialog reports it (see Problems).
 
-// badLen bounds the JSON text kept in Bad.
-const badLen = 64
+// badLen bounds the JSON text kept in Bad, for memory only: the text is
+// masked and then cut to its shown length by Redactor.Clean, which also
+// masks a secret that straddled this cut.
+const badLen = 1024
 
 func badText(b []byte) string {
 	if len(b) > badLen {

@@ -3,6 +3,7 @@ package bitrix24
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -22,17 +23,90 @@ func FuzzDecodeDialog(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	// Answers that quote the secret, pieces of it and its encodings in
+	// every place a value can go.
+	for _, seed := range []string{
+		`{"error":"` + fuzzSecret + `","error_description":"` + fuzzSecret[:12] + `"}`,
+		`{"result":{"id":"` + strings.Repeat("9", 58) + fuzzSecret + `"}}`,
+		`{"result":{"name":"` + fuzzSecret[3:15] + `","owner":"` + fuzzSecret[:9] + `"}}`,
+		`{"result":{"description":"a\u0000` + fuzzSecret + `"}}`,
+		`<html>` + fuzzSecret[:7] + "\x1b" + fuzzSecret[7:],
+		`{"result":` + strings.Repeat(" ", 200) + fuzzSecret[:10],
+	} {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c Client
-		c.redactor = NewRedactor("secret")
+		c.redactor = NewRedactor(fuzzSecret)
 		// Neither the envelope nor the dialog decoder may panic.
-		_, _, _ = c.parseAnswer("im.dialog.get", fakeResponse(200), data)
+		reply, _, err := c.parseAnswer("im.dialog.get", fakeResponse(200), data)
+		noSecretPiece(t, "the answer's error", errText(err))
+		if err == nil {
+			d, err := c.decodeDialogResult(reply.Result)
+			noSecretPiece(t, "the dialog's error", errText(err))
+			if err == nil {
+				cleanStrings(reflect.ValueOf(d).Elem(), func(s string) string {
+					noSecretPiece(t, "a dialog value", s)
+					return s
+				})
+			}
+		}
 		d, err := DecodeDialog(data)
 		if err == nil && d == nil {
 			t.Fatal("nil dialog without an error")
 		}
 		if err == nil && d.Name.Valid != d.Title.Valid {
 			t.Fatal("name and title must be filled together")
+		}
+	})
+}
+
+// fuzzSecret is the secret the fuzz targets' redactors know.
+const fuzzSecret = "s3cr3t-t0ken/with+chars"
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// noSecretPiece fails when text holds pieceLen bytes of fuzzSecret.
+func noSecretPiece(t *testing.T, what, text string) {
+	t.Helper()
+	if p := pieceOf(text, fuzzSecret); p != "" {
+		t.Fatalf("%s holds %q, a piece of the secret: %q", what, p, text)
+	}
+}
+
+// Clean leaves no pieceLen bytes of a secret in any text, cut or not.
+func FuzzClean(f *testing.F) {
+	for _, seed := range []string{
+		fuzzSecret, "x" + fuzzSecret[:8], fuzzSecret[4:] + "…", "a\x00" + fuzzSecret[:9], "%2Frest%2F1%2F" + fuzzSecret,
+		strings.Repeat("\u200b", 400) + fuzzSecret[:12], `s3cr3t-t0ken\/with+chars`, "s3cr3t-t0ken%2Fwith%2Bchars",
+	} {
+		f.Add(seed, 0)
+	}
+	f.Fuzz(func(t *testing.T, text string, cutAt int) {
+		r := NewRedactor(fuzzSecret)
+		noSecretPiece(t, "Clean", r.Clean(text))
+		noSecretPiece(t, "CleanValue", r.CleanValue(text))
+		noSecretPiece(t, "String", r.String(text))
+		// Text cut anywhere before it is cleaned, as a body cut off by the
+		// connection is.
+		if len(text) > 0 {
+			n := cutAt % len(text)
+			if n < 0 {
+				n = -n
+			}
+			noSecretPiece(t, "cutSnippet", cutSnippet([]byte(text[:n]), r))
+			if strings.HasPrefix(fuzzSecret, text[max(0, n-3):n]) && n >= 3 && strings.Contains(cutSnippet([]byte(text[:n]), r), text[n-3:n]) &&
+				!strings.Contains(text[:n-3], text[n-3:n]) {
+				t.Fatalf("a cut text shows the start of the secret at the cut: %q", cutSnippet([]byte(text[:n]), r))
+			}
+		}
+		if got := r.Clean(text); len([]rune(got)) > maxTextLen+1 {
+			t.Fatalf("Clean gave %d runes", len([]rune(got)))
 		}
 	})
 }

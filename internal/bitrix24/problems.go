@@ -30,6 +30,36 @@ var wants = map[reflect.Type]string{
 	reflect.TypeOf(Bool{}):    "a flag (true or false, Y or N, 1 or 0)",
 }
 
+// container is implemented by the generic wrappers Object and List, which
+// problems walks into through it rather than by their type names.
+type container interface {
+	containerProblems(path string, out *[]ValueError)
+}
+
+var containerType = reflect.TypeFor[container]()
+
+func (v Object[T]) containerProblems(path string, out *[]ValueError) {
+	if v.Bad != "" {
+		*out = append(*out, ValueError{Key: path, Value: v.Bad, Want: "an object"})
+		return
+	}
+	problems(reflect.ValueOf(v.Value), path, out)
+}
+
+func (v List[T]) containerProblems(path string, out *[]ValueError) {
+	switch {
+	case v.Bad != "" && v.BadElement > 0:
+		*out = append(*out, ValueError{Key: fmt.Sprintf("%s[%d]", path, v.BadElement-1), Value: v.Bad, Want: "an element of the list's kind"})
+		return
+	case v.Bad != "":
+		*out = append(*out, ValueError{Key: path, Value: v.Bad, Want: fmt.Sprintf("a list (of at most %d elements)", MaxListLen)})
+		return
+	}
+	for i, e := range v.Values {
+		problems(reflect.ValueOf(e), fmt.Sprintf("%s[%d]", path, i), out)
+	}
+}
+
 // problems lists the keys of v (a decoded answer) whose values could not be
 // represented, with their paths.
 func problems(v reflect.Value, path string, out *[]ValueError) {
@@ -40,37 +70,18 @@ func problems(v reflect.Value, path string, out *[]ValueError) {
 		}
 		return
 	}
-	if t.Kind() == reflect.Slice {
+	if t.Implements(containerType) && v.CanInterface() {
+		v.Interface().(container).containerProblems(path, out)
+		return
+	}
+	switch t.Kind() {
+	case reflect.Slice:
 		for i := 0; i < v.Len(); i++ {
 			problems(v.Index(i), fmt.Sprintf("%s[%d]", path, i), out)
 		}
 		return
-	}
-	if t.Kind() != reflect.Struct {
-		return
-	}
-	name := t.Name()
-	switch {
-	case strings.HasPrefix(name, "Object["):
-		if bad := v.FieldByName("Bad").String(); bad != "" {
-			*out = append(*out, ValueError{Key: path, Value: bad, Want: "an object"})
-			return
-		}
-		problems(v.FieldByName("Value"), path, out)
-		return
-	case strings.HasPrefix(name, "List["):
-		if bad := v.FieldByName("Bad").String(); bad != "" {
-			if i := v.FieldByName("BadElement").Int(); i > 0 {
-				*out = append(*out, ValueError{Key: fmt.Sprintf("%s[%d]", path, i-1), Value: bad, Want: "an element of the list's kind"})
-			} else {
-				*out = append(*out, ValueError{Key: path, Value: bad, Want: fmt.Sprintf("a list (of at most %d elements)", MaxListLen)})
-			}
-			return
-		}
-		values := v.FieldByName("Values")
-		for i := 0; i < values.Len(); i++ {
-			problems(values.Index(i), fmt.Sprintf("%s[%d]", path, i), out)
-		}
+	case reflect.Struct:
+	default:
 		return
 	}
 	names := keyNames()[t]

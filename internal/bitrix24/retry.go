@@ -29,8 +29,8 @@ const (
 	// retryOperating: OPERATION_TIME_LIMIT. Waited out when the method
 	// unblocks within Config.MaxOperatingWait; counts as a retry.
 	retryOperating
-	// retryRefresh: the OAuth access token expired. Refreshed once, when
-	// the refresh settings are there.
+	// retryRefresh: the OAuth access token expired or is invalid.
+	// Refreshed once, when the refresh settings are there.
 	retryRefresh
 )
 
@@ -44,11 +44,11 @@ func classify(err error) retryClass {
 			return retryBusy
 		case HasCode(err, CodeOperationTimeLimit):
 			return retryOperating
-		case HasCode(err, CodeExpiredToken):
+		case HasCode(err, CodeExpiredToken), HasCode(err, CodeInvalidToken):
 			return retryRefresh
 		case HasCode(err, CodeOverloadLimit):
 			return retryNever
-		case HasCode(err, CodeInternalServerError), HasCode(err, CodeUnexpectedAnswer):
+		case HasCode(err, CodeInternalServerError), HasCode(err, CodeUnexpectedAnswer), HasCode(err, CodeConnectionError):
 			return retryTransient
 		case apiErr.Code != "":
 			return retryNever

@@ -5,7 +5,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 )
+
+// ErrPrivateKey is CertPool's error for PEM text that holds a private key.
+var ErrPrivateKey = errors.New("holds a private key (a PRIVATE KEY block), not a CA certificate")
 
 // CertPool returns the system's trusted CAs plus the certificates in pems
 // (PEM text). It fails when one of pems holds no certificate or a
@@ -22,6 +26,9 @@ func CertPool(pems ...[]byte) (*x509.CertPool, error) {
 			block, data = pem.Decode(data)
 			if block == nil {
 				break
+			}
+			if strings.Contains(block.Type, "PRIVATE KEY") {
+				return nil, ErrPrivateKey
 			}
 			if block.Type != "CERTIFICATE" {
 				continue

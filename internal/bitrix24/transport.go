@@ -99,21 +99,21 @@ func (c *Client) send(ctx context.Context, method string, params map[string]any)
 		}
 		// The portal answered, then the body stopped: not "unreachable".
 		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: c.redactor.Clean(resp.Header.Get("Content-Type")),
-			Reason: fmt.Sprintf("the answer was cut off after %d bytes (%s)", len(data), c.redactor.Clean(err.Error())), Snippet: snippet(data, c.redactor), truncated: true}
+			Reason: fmt.Sprintf("the answer was cut off after %d bytes (%s)", len(data), c.redactor.Clean(err.Error())), Snippet: cutSnippet(data, c.redactor), truncated: true}
 	}
 	c.debug(ctx, "Bitrix24 response", map[string]any{
 		"method": method, "url": masked, "status": resp.StatusCode,
 		"body_bytes": len(data), "duration_ms": clock.Since(c.clock, start).Milliseconds(),
 	})
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
-		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
-			Reason: fmt.Sprintf("the answer is larger than the limit of %d bytes", c.cfg.MaxBodyBytes), Snippet: snippet(data, c.redactor)}
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: c.redactor.Clean(resp.Header.Get("Content-Type")),
+			Reason: fmt.Sprintf("the answer is larger than the limit of %d bytes", c.cfg.MaxBodyBytes), Snippet: cutSnippet(data, c.redactor)}
 	}
 	result, tb, err := c.parseAnswer(method, resp, data)
 	if ra := parseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ra > 0 {
 		setRetryAfter(err, ra)
 	}
-	if c.oauth != nil && HasCode(err, CodeExpiredToken) {
+	if c.oauth != nil && classify(err) == retryRefresh {
 		c.oauth.markExpired(token)
 	}
 	return result, tb, err
@@ -147,7 +147,11 @@ func (c *Client) parseAnswer(method string, resp *http.Response, data []byte) (r
 		if truncated {
 			reason = "the answer is truncated JSON"
 		}
-		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snippet(data, c.redactor), truncated: truncated}
+		snip := snippet(data, c.redactor)
+		if truncated {
+			snip = cutSnippet(data, c.redactor)
+		}
+		return reply{}, nil, &ResponseError{Method: method, HTTPStatus: resp.StatusCode, ContentType: ct, Reason: reason, Snippet: snip, truncated: truncated}
 	}
 	var tb *TimeBlock
 	if env.Time.Valid {
@@ -203,7 +207,13 @@ const snippetLen = 120
 // snippet returns the start of a body as one short printable line, with
 // every secret masked (Clean).
 func snippet(data []byte, r *Redactor) string {
-	return r.cleanN(string(data), snippetLen)
+	return r.cleanN(string(data), snippetLen, false)
+}
+
+// cutSnippet is snippet for a body that was cut off (by the portal, or at
+// the size limit): a secret that straddled the end is masked by its start.
+func cutSnippet(data []byte, r *Redactor) string {
+	return r.cleanN(string(data), snippetLen, true)
 }
 
 // parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.

@@ -56,7 +56,7 @@ func readErrorText(dialogID string, err error) (summary, detail string) {
 			"the portal's version answers this key in a form the provider does not know: report the key and the portal's version "+
 			"to the provider developers.", valueErr.Method, valueErr.Key, valueErr.Value, valueErr.Want)
 	case errors.As(err, &oauthErr):
-		detail = fmt.Sprintf("The access token expired and %s.\n\n%s",
+		detail = fmt.Sprintf("The access token expired or was refused, and %s.\n\n%s",
 			strings.Replace(oauthErr.Error(), "refreshing the OAuth access token failed", "refreshing it failed", 1), oauthHint(oauthErr.Code))
 	case errors.As(err, &apiErr):
 		detail = fmt.Sprintf("The portal answered %s with HTTP %d, error %s%s%s.\n\n%s",
@@ -128,6 +128,8 @@ var codeHints = []struct {
 		"portal (Developer resources → Inbound webhook) into webhook_url (BITRIX24_WEBHOOK_URL), or set a valid access_token. The webhook needs the im scope.")},
 	{[]string{bitrix24.CodeExpiredToken}, fixed("The OAuth access token has expired (tokens live one hour). Set a fresh access_token, or set refresh_token, " +
 		"client_id and client_secret so the provider refreshes it. The application needs the im scope.")},
+	{[]string{bitrix24.CodeConnectionError}, fixed("The portal could not reach its own OAuth server to check the access token; the provider " +
+		"retried. This passes: run Terraform again in a few minutes, or raise max_retries.")},
 	{[]string{bitrix24.CodeInsufficientScope}, func(e *bitrix24.APIError) string {
 		scope := "the im scope (Chat and notifications)"
 		if e.Method == bitrix24.MethodUserGet {
@@ -183,9 +185,12 @@ func oauthHint(code string) string {
 		return "The refresh token is invalid, expired (after 180 days) or already used: Bitrix24 replaces the refresh token on every refresh. " +
 			"Obtain new tokens for the application and update access_token and refresh_token."
 	case bitrix24.SameCode(code, bitrix24.CodeInvalidClient):
-		return "client_id or client_secret is wrong. Copy them from the application's settings in the portal."
+		return "client_id or client_secret is wrong, or oauth_url is not the OAuth server of the application's portal. Copy client_id and " +
+			"client_secret from the application's settings in the portal, and check oauth_url."
 	}
-	return "Check oauth_url, client_id and client_secret, or set a fresh access_token."
+	return "Check oauth_url: by default the provider asks the OAuth server the portal's domain zone uses (" + bitrix24.OAuthTokenURLTech +
+		" for .ru .by .kz .am .az .ge .kg .uz, " + bitrix24.OAuthTokenURLInfo + " for the others); a portal that uses another one needs oauth_url. " +
+		"Check client_id and client_secret too, or set a fresh access_token."
 }
 
 // methodPhrase names the request that failed: a batch call is named for

@@ -2,7 +2,10 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -38,23 +41,46 @@ func (dialogIDFunction) Definition(_ context.Context, _ function.DefinitionReque
 		MarkdownDescription: "Returns the dialog id that `im.dialog.get`, `im.message.add` and `bitrix24_dialog` take for a chat: " +
 			"`dialog_id(1439)` is `\"chat1439\"`.",
 		Parameters: []function.Parameter{
-			function.Int64Parameter{Name: "chat_id", MarkdownDescription: "The chat's numeric id, for example `data.bitrix24_dialog.x.id`."},
+			// A number, not an Int64Parameter: the framework's own conversion
+			// error for 1.5 is "%!s(*big.Float=1.5) … report to the provider
+			// developer"; Run says what is wrong instead.
+			function.NumberParameter{Name: "chat_id", MarkdownDescription: "The chat's numeric id, a positive whole number, for example `data.bitrix24_dialog.x.id`."},
 		},
 		Return: function.StringReturn{},
 	}
 }
 
 func (dialogIDFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
-	var id int64
-	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &id))
+	var n *big.Float
+	resp.Error = function.ConcatFuncErrors(req.Arguments.Get(ctx, &n))
 	if resp.Error != nil {
 		return
 	}
-	if id <= 0 {
-		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("chat_id must be a positive whole number, got %d", id))
+	id, err := chatIDArgument(n)
+	if err != nil {
+		resp.Error = function.NewArgumentFuncError(0, err.Error())
 		return
 	}
 	resp.Error = function.ConcatFuncErrors(resp.Result.Set(ctx, "chat"+strconv.FormatInt(id, 10)))
+}
+
+// chatIDArgument checks a chat id given as a Terraform number.
+func chatIDArgument(n *big.Float) (int64, error) {
+	if n == nil {
+		return 0, errors.New("chat_id must be a positive whole number, got null")
+	}
+	text := n.Text('g', 20)
+	if !n.IsInt() {
+		return 0, fmt.Errorf("chat_id must be a positive whole number, got %s, which has a fraction", text)
+	}
+	id, acc := n.Int64()
+	switch {
+	case acc != big.Exact && n.Sign() > 0:
+		return 0, fmt.Errorf("chat_id must be a positive whole number of at most %d, got %s", int64(math.MaxInt64), text)
+	case acc != big.Exact || id <= 0:
+		return 0, fmt.Errorf("chat_id must be a positive whole number, got %s", text)
+	}
+	return id, nil
 }
 
 type parseDialogIDFunction struct{}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -41,18 +40,16 @@ var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"bitrix24": providerserver.NewProtocol6WithError(New("test")()),
 }
 
-// TestMain finds a Terraform CLI for terraform-plugin-testing without
-// network: TF_ACC_TERRAFORM_PATH, a terraform on PATH, or the one that
-// .ci/terraform.sh installs.
+// TestMain leaves finding a Terraform CLI to the first test that runs one
+// (terraformShim): the TestUnit… tests need none.
 func TestMain(m *testing.M) {
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-		script, _ := filepath.Abs("../../.ci/terraform.sh")
-		out, err := exec.Command("bash", script).Output()
+		shim, err := terraformShim()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "cannot find or install a Terraform CLI: %v\n", err)
+			fmt.Fprintf(os.Stderr, "cannot write the Terraform CLI shim: %v\n", err)
 			os.Exit(1)
 		}
-		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", strings.TrimSpace(string(out)))
+		_ = os.Setenv("TF_ACC_TERRAFORM_PATH", shim)
 	}
 	dir, err := os.MkdirTemp("", "tf-bitrix24-provider-")
 	if err != nil {
@@ -64,7 +61,42 @@ func TestMain(m *testing.M) {
 	if providerDir != "" {
 		_ = os.RemoveAll(providerDir)
 	}
+	if shimDir != "" {
+		_ = os.RemoveAll(shimDir)
+	}
 	os.Exit(code)
+}
+
+var shimDir string
+
+// terraformShim writes a script that terraform-plugin-testing and runPlan
+// use as the Terraform CLI. On its first run it finds one without network
+// (.ci/terraform.sh: TF_ACC_TERRAFORM_PATH, a terraform >= 1.8 on PATH, or
+// one it installs once) and remembers it; it then runs that CLI. So a test
+// run that starts no Terraform never looks for one.
+func terraformShim() (string, error) {
+	dir, err := os.MkdirTemp("", "tf-bitrix24-terraform-")
+	if err != nil {
+		return "", err
+	}
+	shimDir = dir
+	script, _ := filepath.Abs("../../.ci/terraform.sh")
+	found := filepath.Join(dir, "found")
+	shim := filepath.Join(dir, "terraform")
+	body := fmt.Sprintf(`#!/usr/bin/env bash
+set -euo pipefail
+if [ ! -s %[1]q ]; then
+  tf=$(TF_ACC_TERRAFORM_PATH= bash %[2]q) || { echo "cannot find or install a Terraform CLI" >&2; exit 1; }
+  tmp=$(mktemp %[1]q.XXXXXX)
+  printf '%%s' "$tf" >"$tmp"
+  mv -f "$tmp" %[1]q
+fi
+exec "$(cat %[1]q)" "$@"
+`, found, script)
+	if err := os.WriteFile(shim, []byte(body), 0o700); err != nil {
+		return "", err
+	}
+	return shim, nil
 }
 
 // startPortal serves the demo portal for one test.

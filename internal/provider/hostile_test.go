@@ -57,6 +57,11 @@ data "bitrix24_dialogs" "two" {
 						if strings.Contains(res.output, form) {
 							t.Errorf("the output holds a secret (%d chars, starts %q)", len(secret), secret[:3])
 						}
+						// Nor any piece of 8 bytes: a secret cut inside an
+						// error or a log line leaks as much.
+						if p := secretPiece(res.output, form); p != "" {
+							t.Errorf("the output holds %q, 8 bytes of a secret (%d chars)", p, len(secret))
+						}
 					}
 				}
 				if strings.Contains(res.output, "\x1b") {
@@ -69,4 +74,15 @@ data "bitrix24_dialogs" "two" {
 			})
 		}
 	}
+}
+
+// secretPiece returns the first 8-byte piece of secret that output holds,
+// or "".
+func secretPiece(output, secret string) string {
+	for i := 0; i+8 <= len(secret); i++ {
+		if p := secret[i : i+8]; strings.Contains(output, p) {
+			return p
+		}
+	}
+	return ""
 }

@@ -33,64 +33,78 @@ const authHelp = "Configure exactly one way to authenticate:\n" +
 	"  - portal_url + user_id + webhook_code (or BITRIX24_PORTAL_URL, BITRIX24_USER_ID, BITRIX24_WEBHOOK_CODE)\n" +
 	"  - portal_url + access_token (or BITRIX24_PORTAL_URL, BITRIX24_ACCESS_TOKEN) for an OAuth 2.0 application"
 
-// resolveAuth picks the one configured auth mode and builds it. Auth
-// settings in the configuration win: when the configuration names a mode,
-// environment variables of the other modes are ignored.
+// resolveAuth picks the one configured auth mode and builds it.
 func resolveAuth(s settings) (bitrix24.Auth, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	mode, ok := pickAuthMode(s, &diags)
+	mode, chosen, ok := pickAuthMode(s, &diags)
 	if !ok {
 		return bitrix24.Auth{}, diags
 	}
-	auth := mode.build(s, &diags)
+	auth := mode.build(chosen, &diags)
 	return auth, diags
 }
 
-func pickAuthMode(s settings, diags *diag.Diagnostics) (authMode, bool) {
-	var inConfig []authMode
-	for _, m := range authModes {
+// pickAuthMode picks the auth mode and returns the settings to build it
+// from. The settings of one mode combine across the configuration and the
+// environment (the configuration wins per setting, as readSettings took
+// them). When the configuration names a mode, only the environment
+// variables of the other modes are ignored: in the returned copy they are
+// empty. s itself is not changed.
+func pickAuthMode(s settings, diags *diag.Diagnostics) (authMode, settings, bool) {
+	// has reports whether mode m has a setting set, from the configuration
+	// only or from anywhere.
+	has := func(m authMode, configOnly bool) (setting, bool) {
 		for _, a := range m.settings() {
-			if s[a].fromConfig && s[a].set() {
-				inConfig = append(inConfig, m)
-				break
+			if st := s[a]; st.set() && (st.fromConfig || !configOnly) {
+				return st, true
 			}
 		}
-	}
-	if len(inConfig) > 0 {
-		for _, m := range authModes {
-			for _, a := range m.settings() {
-				if st := s[a]; !st.fromConfig {
-					st.value = ""
-					s[a] = st
-				}
-			}
-		}
+		return setting{}, false
 	}
 	var present []authMode
 	var firstKeys []setting
-	for _, m := range authModes {
-		for _, a := range m.settings() {
-			if s[a].set() {
+	for _, configOnly := range []bool{true, false} {
+		for _, m := range authModes {
+			if st, ok := has(m, configOnly); ok {
 				present = append(present, m)
-				firstKeys = append(firstKeys, s[a])
-				break
+				firstKeys = append(firstKeys, st)
 			}
+		}
+		if len(present) > 0 {
+			break // The configuration names a mode: the environment's other modes do not count.
 		}
 	}
 	switch len(present) {
 	case 0:
 		diags.AddError("Missing Bitrix24 credentials", "The provider has no credentials for the Bitrix24 portal.\n\n"+authHelp)
-		return authMode{}, false
+		return authMode{}, nil, false
 	case 1:
-		return present[0], true
+	default:
+		names := make([]string, len(firstKeys))
+		for i, k := range firstKeys {
+			names[i] = k.source()
+		}
+		addSettingError(diags, firstKeys[1], "Conflicting Bitrix24 credentials",
+			"More than one way to authenticate is set: "+strings.Join(names, " and ")+". Remove all but one.\n\n"+authHelp)
+		return authMode{}, nil, false
 	}
-	names := make([]string, len(firstKeys))
-	for i, k := range firstKeys {
-		names[i] = k.source()
+	chosen := present[0]
+	out := make(settings, len(s))
+	for k, v := range s {
+		out[k] = v
 	}
-	addSettingError(diags, firstKeys[1], "Conflicting Bitrix24 credentials",
-		"More than one way to authenticate is set: "+strings.Join(names, " and ")+". Remove all but one.\n\n"+authHelp)
-	return authMode{}, false
+	for _, m := range authModes {
+		if m.name == chosen.name {
+			continue
+		}
+		for _, a := range m.settings() {
+			if st := out[a]; !st.fromConfig {
+				st.value = ""
+				out[a] = st
+			}
+		}
+	}
+	return chosen, out, true
 }
 
 // portalBase parses portal_url; ok is false (with an error) when it is set
@@ -100,6 +114,16 @@ func portalBase(s settings, diags *diag.Diagnostics) (base string, ok bool) {
 	if !portal.set() {
 		return "", true
 	}
+	if looksLikeWebhookURL(portal.value) {
+		// The value holds a webhook code: the error must not point at
+		// the configuration line, which Terraform would print.
+		portal.sensitive = true
+		addSettingError(diags, portal, "Bitrix24 webhook URL in portal_url",
+			fmt.Sprintf("The value of %s is a whole inbound webhook URL (https://PORTAL/rest/USER_ID/CODE/), which holds the webhook's "+
+				"secret code. Set it as webhook_url (BITRIX24_WEBHOOK_URL) instead, which is sensitive, and remove portal_url; or give "+
+				"portal_url only the portal's address, for example https://example.bitrix24.com.", portal.source()))
+		return "", false
+	}
 	base, err := bitrix24.ParsePortalURL(portal.value, false)
 	if err != nil {
 		addSettingError(diags, portal, "Invalid Bitrix24 portal URL",
@@ -107,6 +131,13 @@ func portalBase(s settings, diags *diag.Diagnostics) (base string, ok bool) {
 		return "", false
 	}
 	return base, true
+}
+
+// looksLikeWebhookURL reports whether a portal URL has a webhook's path,
+// /rest/USER_ID/CODE.
+func looksLikeWebhookURL(raw string) bool {
+	_, err := bitrix24.ParseWebhookURL(raw)
+	return err == nil || strings.Contains(strings.ToLower(raw), "/rest/")
 }
 
 // requirePortal parses portal_url, which mode needs.
@@ -207,7 +238,8 @@ func oauthAuth(s settings, diags *diag.Diagnostics) bitrix24.Auth {
 	if u.set() {
 		if _, err := bitrix24.ParsePortalURL(u.value, true); err != nil {
 			addSettingError(diags, u, "Invalid Bitrix24 OAuth URL",
-				fmt.Sprintf("The value of %s is not a URL: %s. The default is %s.", u.source(), err, bitrix24.DefaultOAuthTokenURL))
+				fmt.Sprintf("The value of %s is not a URL: %s. Leave it out to use the portal's own OAuth server, %s.",
+					u.source(), err, bitrix24.DefaultOAuthTokenURL(base)))
 			return bitrix24.Auth{}
 		}
 	}

@@ -98,13 +98,21 @@ func readSettings(ctx context.Context, config tfsdk.Config) (settings, diag.Diag
 					"Set it to a value known at plan time, or leave it out of the configuration and use the %s environment variable.", spec.attr, spec.env))
 			continue
 		}
-		s.fromConfig = !null
-		if null {
-			s.value = strings.TrimSpace(os.Getenv(spec.env))
-		}
-		out[spec.attr] = s
+		out[spec.attr] = newSetting(spec, s.value, !null, os.Getenv)
 	}
 	return out, diags
+}
+
+// newSetting is one setting's value: the configuration's when inConfig,
+// else its environment variable's. Surrounding white space is trimmed
+// either way, so that a secret read with file() loses its trailing newline
+// as one from the environment does, and what is sent is what is masked.
+func newSetting(spec settingSpec, configValue string, inConfig bool, getenv func(string) string) setting {
+	value := configValue
+	if !inConfig {
+		value = getenv(spec.env)
+	}
+	return setting{settingSpec: spec, value: strings.TrimSpace(value), fromConfig: inConfig}
 }
 
 func (p *bitrix24Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -117,7 +125,7 @@ func (p *bitrix24Provider) Configure(ctx context.Context, req provider.Configure
 	resp.Diagnostics.Append(diags...)
 	clientCfg, diags := resolveTuning(s)
 	resp.Diagnostics.Append(diags...)
-	rootCAs, diags := resolveCAs(s)
+	rootCAs, diags := resolveCAs(ctx, s)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -171,7 +179,7 @@ func resolveTuning(s settings) (bitrix24.Config, diag.Diagnostics) {
 		v, err := spec.parse(st.value)
 		if err != nil {
 			addSettingError(&diags, st, "Invalid Bitrix24 "+spec.attr,
-				fmt.Sprintf("The value of %s %s; got %q.", st.source(), err, st.value))
+				fmt.Sprintf("The value of %s %s; got %s.", st.source(), err, quoteSetting(spec, st.value)))
 			continue
 		}
 		spec.apply(&cfg, v)

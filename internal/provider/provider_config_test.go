@@ -30,6 +30,8 @@ func TestProvider_authForms(t *testing.T) {
 		"portal URL with slash":       fmt.Sprintf("portal_url = %q\n user_id = \"1\"\n webhook_code = %q", srv.URL+"/", testWebhookCode),
 		"OAuth token":                 fmt.Sprintf("portal_url = %q\n access_token = %q", srv.URL, testAccessToken),
 		"webhook URL and same portal": fmt.Sprintf("portal_url = %q\n webhook_url = %q", srv.URL, srv.URL+"/rest/1/"+testWebhookCode+"/"),
+		// As file("token.txt") gives it: trimmed like an environment variable.
+		"OAuth token with a newline": fmt.Sprintf("portal_url = %q\n access_token = %q", srv.URL, testAccessToken+"\n"),
 	}
 	for name, body := range forms {
 		t.Run(name, func(t *testing.T) {
@@ -122,31 +124,31 @@ func TestProvider_configErrors(t *testing.T) {
 		},
 		"bad oauth URL": {
 			fmt.Sprintf("portal_url = %q\n access_token = \"abc\"\n oauth_url = \"oauth.bitrix24.tech\"", srv.URL),
-			errorRe("Invalid Bitrix24 OAuth URL", "https://oauth.bitrix24.tech/oauth/token/"),
+			errorRe("Invalid Bitrix24 OAuth URL", "portal's own OAuth server, https://oauth.bitrix.info/oauth/token/"),
 		},
 		"bad timeout": {
 			fmt.Sprintf("webhook_url = %q\n request_timeout = \"thirty seconds\"", hook),
-			errorRe("Invalid duration", "request_timeout", `"30s"`),
+			errorRe("Invalid Bitrix24 request_timeout", "request_timeout must be a duration from 1s to 1h", `"30s"`, `got "thirty seconds".`),
 		},
 		"timeout too short": {
 			fmt.Sprintf("webhook_url = %q\n request_timeout = \"1ms\"", hook),
-			errorRe("Invalid duration", "between 1s and 1h0m0s"),
+			errorRe("Invalid Bitrix24 request_timeout", "a duration from 1s to 1h", `got "1ms".`),
 		},
 		"rate limit negative": {
 			fmt.Sprintf("webhook_url = %q\n rate_limit = -1", hook),
-			errorRe("rate_limit", "between 0.000000 and 1000.000000"),
+			errorRe("Invalid Bitrix24 rate_limit", "rate_limit must be 0 (off) or a number from 0.01 to 1000; got -1."),
 		},
 		"retries not whole": {
 			fmt.Sprintf("webhook_url = %q\n max_retries = 1.5", hook),
-			errorRe("Invalid whole number", "max_retries must be a whole number between 0 and 20, got 1.5"),
+			errorRe("Invalid Bitrix24 max_retries", "max_retries must be a whole number from 0 to 20; got 1.5."),
 		},
 		"busy timeout too long": {
 			fmt.Sprintf("webhook_url = %q\n busy_timeout = \"2h\"", hook),
-			errorRe("busy_timeout", "between 1s and 1h0m0s"),
+			errorRe("busy_timeout", "a duration from 1s to 1h", `got "2h"`),
 		},
 		"CA PEM not a certificate": {
 			fmt.Sprintf("webhook_url = %q\n ca_cert_pem = \"hello\"", hook),
-			errorRe("Invalid Bitrix24 CA certificate", `"ca_cert_pem" in the provider configuration holds no PEM certificate`),
+			errorRe("Invalid Bitrix24 CA certificate", `"ca_cert_pem" in the provider configuration holds no PEM certificate`, "The configuration line is not shown"),
 		},
 		"CA file missing": {
 			fmt.Sprintf("webhook_url = %q\n ca_cert_file = \"/nonexistent/ca.pem\"", hook),
@@ -154,15 +156,35 @@ func TestProvider_configErrors(t *testing.T) {
 		},
 		"burst zero": {
 			fmt.Sprintf("webhook_url = %q\n rate_limit_burst = 0", hook),
-			errorRe("rate_limit_burst", "between 1 and 10000"),
+			errorRe("rate_limit_burst", "a whole number from 1 to 10000; got 0."),
 		},
 		"negative retries": {
 			fmt.Sprintf("webhook_url = %q\n max_retries = -1", hook),
-			errorRe("max_retries", "between 0 and 20"),
+			errorRe("max_retries", "a whole number from 0 to 20; got -1."),
+		},
+		"rate limit too small to pace": {
+			fmt.Sprintf("webhook_url = %q\n rate_limit = 0.000000001", hook),
+			errorRe("Invalid Bitrix24 rate_limit", "0 (off) or a number from 0.01 to 1000"),
+		},
+		"portal URL is a webhook URL": {
+			"portal_url = \"https://example.bitrix24.com/rest/1/pastedcode123/\"\n user_id = 1\n webhook_code = \"abc\"",
+			regexp.MustCompile(`(?s)Bitrix24 webhook URL in portal_url.*webhook_url \(BITRIX24_WEBHOOK_URL\) instead`),
+		},
+		"portal URL with an IPv6 zone": {
+			"portal_url = \"http://[fe80::1%25eth0]:8080\"\n access_token = \"abc\"",
+			errorRe("Invalid Bitrix24 portal URL", "zone"),
+		},
+		"CA PEM holds a private key": {
+			fmt.Sprintf("webhook_url = %q\n ca_cert_pem = %q", hook, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"),
+			errorRe("Private key in the Bitrix24 CA setting", "this is a private key, not a CA certificate"),
+		},
+		"CA file is a device": {
+			fmt.Sprintf("webhook_url = %q\n ca_cert_file = \"/dev/zero\"", hook),
+			errorRe("Cannot read the Bitrix24 CA file", "not a regular file"),
 		},
 		"batch window too long": {
 			fmt.Sprintf("webhook_url = %q\n batch_window = \"5s\"", hook),
-			errorRe("batch_window", "between 0s and 1s"),
+			errorRe("batch_window", "a duration from 0s to 1s", `got "5s"`),
 		},
 	}
 	for name, tc := range cases {
@@ -245,6 +267,35 @@ func TestProvider_configWinsOverEnvironment(t *testing.T) {
 	})
 }
 
+// The settings of one auth mode combine across the configuration and the
+// environment: portal_url and user_id in the configuration, the webhook
+// code in BITRIX24_WEBHOOK_CODE.
+func TestProvider_settingsCombineAcrossSources(t *testing.T) {
+	_, srv := startPortal(t)
+	clearBitrix24Env(t)
+	t.Setenv("BITRIX24_WEBHOOK_CODE", testWebhookCode)
+	t.Setenv("BITRIX24_ACCESS_TOKEN", "another-mode-ignored")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:            fmt.Sprintf("provider \"bitrix24\" {\n portal_url = %q\n user_id = 1\n}\n", srv.URL) + readChat42,
+			ConfigStateChecks: expectChat42,
+		}},
+	})
+}
+
+// dialog_id() of a number that is not a chat id is a plain function error.
+func TestProvider_dialogIDFunctionErrors(t *testing.T) {
+	t.Parallel()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      `output "x" { value = provider::bitrix24::dialog_id(1.5) }`,
+			ExpectError: errorRe("Invalid function argument", "chat_id must be a positive whole number, got 1.5, which has a fraction"),
+		}},
+	})
+}
+
 func TestProvider_environmentErrors(t *testing.T) {
 	_, srv := startPortal(t)
 	cases := map[string]struct {
@@ -261,7 +312,7 @@ func TestProvider_environmentErrors(t *testing.T) {
 		},
 		"bad retries": {
 			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_MAX_RETRIES": "many"},
-			errorRe("Invalid Bitrix24 max_retries", "BITRIX24_MAX_RETRIES", "between 0 and 20", `"many"`),
+			errorRe("Invalid Bitrix24 max_retries", "BITRIX24_MAX_RETRIES", "a whole number from 0 to 20", `got "many"`),
 		},
 		"bad rate": {
 			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_RATE_LIMIT": "fast"},
@@ -281,7 +332,7 @@ func TestProvider_environmentErrors(t *testing.T) {
 		},
 		"retries not whole": {
 			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_MAX_RETRIES": "1.5"},
-			errorRe("Invalid Bitrix24 max_retries", "must be a whole number between 0 and 20", `"1.5"`),
+			errorRe("Invalid Bitrix24 max_retries", "must be a whole number from 0 to 20; got 1.5."),
 		},
 		"bad busy timeout": {
 			map[string]string{"BITRIX24_WEBHOOK_URL": srv.URL + "/rest/1/abc/", "BITRIX24_BUSY_TIMEOUT": "forever"},
@@ -356,6 +407,25 @@ func TestProvider_sensitiveAttributes(t *testing.T) {
 		}
 		if !strings.Contains(attr.GetMarkdownDescription(), "BITRIX24_") {
 			t.Errorf("%s: the description does not name its environment variable", name)
+		}
+	}
+}
+
+// Terraform prints the configuration line an attribute error points at:
+// an error about ca_cert_pem points at the provider block, so a private
+// key pasted there never shows, in the diagnostic or at TF_LOG=trace.
+func TestProvider_caCertPEMIsNeverShown(t *testing.T) {
+	t.Parallel()
+	_, srv := startPortal(t)
+	key := privateKeyPEM(t)
+	config := providerRequirement + webhookProvider(srv, fmt.Sprintf("ca_cert_pem = %q", key)) + readChat42
+	res := runPlan(t, config, map[string]string{"TF_LOG": "trace"})
+	if res.err == nil || !strings.Contains(res.output, "this is a private key, not a CA certificate") {
+		t.Fatalf("want the private-key error:\n%s", tail(res.output))
+	}
+	for _, line := range strings.Split(key, "\n")[1:] {
+		if len(line) >= 16 && strings.Contains(res.output, line[:16]) {
+			t.Fatalf("the output shows the private key:\n%s", tail(res.output))
 		}
 	}
 }

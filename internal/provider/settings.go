@@ -1,12 +1,15 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -32,7 +35,9 @@ type settingSpec struct {
 	kind      settingKind
 	sensitive bool
 	// min and max bound numbers; durations are bounded in nanoseconds.
-	min, max    float64
+	min, max float64
+	// zeroOff allows 0 besides min to max: 0 turns the feature off.
+	zeroOff     bool
 	description string
 	// apply stores a parsed value in the client's configuration; nil for
 	// the auth and TLS settings, which are read as a whole.
@@ -83,14 +88,17 @@ var settingSpecs = []settingSpec{
 	{attr: attrClientID, env: "BITRIX24_CLIENT_ID", description: "OAuth application id (`client_id`), for refreshing the access token."},
 	{attr: attrClientSecret, env: "BITRIX24_CLIENT_SECRET", sensitive: true, description: "OAuth application secret (`client_secret`), " +
 		"for refreshing the access token."},
-	{attr: attrOAuthURL, env: "BITRIX24_OAUTH_URL", description: "Token endpoint of the OAuth server. Defaults to `" + bitrix24.DefaultOAuthTokenURL + "`."},
+	{attr: attrOAuthURL, env: "BITRIX24_OAUTH_URL", description: "Token endpoint of the OAuth server that refreshes the access token. " +
+		"By default the one the portal itself uses, chosen by the portal's domain zone: `" + bitrix24.OAuthTokenURLTech + "` for portals in " +
+		"`.ru`, `.by`, `.kz`, `.am`, `.az`, `.ge`, `.kg` and `.uz`, `" + bitrix24.OAuthTokenURLInfo + "` for every other portal. The refresh " +
+		"sends `client_secret` and `refresh_token` in its query, so use `https://`."},
 	{attr: attrCACertPEM, env: "BITRIX24_CA_CERT_PEM", description: "PEM-encoded certificates of CAs to trust besides the system's, " +
 		"for a self-hosted portal whose certificate comes from an internal CA or is self-signed."},
 	{attr: attrCACertFile, env: "BITRIX24_CA_CERT_FILE", description: "Path of a PEM file of CAs to trust besides the system's; " +
 		"like `ca_cert_pem`, and added to it when both are set."},
-	{attr: "rate_limit", env: "BITRIX24_RATE_LIMIT", kind: kindFloat, min: 0, max: 1000, description: "Requests per second the " +
+	{attr: "rate_limit", env: "BITRIX24_RATE_LIMIT", kind: kindFloat, min: bitrix24.MinRateLimit, max: 1000, zeroOff: true, description: "Requests per second the " +
 		"provider sends once its burst is spent, matching the portal's leaky bucket: `2` (the default) for most plans, `5` for " +
-		"Enterprise. `0` switches client-side pacing off, for self-hosted portals without limits; the provider still slows down " +
+		"Enterprise; at least `0.01` (one request in 100 seconds). `0` switches client-side pacing off, for self-hosted portals without limits; the provider still slows down " +
 		"when the portal refuses requests. " + designLink + " (Flow control).",
 		apply: func(c *bitrix24.Config, v settingValue) { c.RateLimit = v.number }},
 	{attr: "rate_limit_burst", env: "BITRIX24_RATE_LIMIT_BURST", kind: kindInt, min: 1, max: 10000, description: "Requests the " +
@@ -117,41 +125,123 @@ var settingSpecs = []settingSpec{
 func (s settingSpec) schemaAttribute() schema.Attribute {
 	desc := s.description + " Environment variable `" + s.env + "`."
 	switch s.kind {
-	case kindInt:
-		return schema.Float64Attribute{Optional: true, MarkdownDescription: desc,
-			Validators: []validator.Float64{wholeNumberBetween(s.min, s.max)}}
-	case kindFloat:
-		return schema.Float64Attribute{Optional: true, MarkdownDescription: desc,
-			Validators: []validator.Float64{float64validator.Between(s.min, s.max)}}
+	case kindInt, kindFloat:
+		// Whole numbers are Float64 attributes too, so that `1.5` gets
+		// this setting's message instead of the framework's conversion
+		// error.
+		return schema.Float64Attribute{Optional: true, MarkdownDescription: desc, Validators: []validator.Float64{settingValidator{s}}}
 	case kindDuration:
-		return schema.StringAttribute{Optional: true, MarkdownDescription: desc,
-			Validators: []validator.String{durationBetween(time.Duration(s.min), time.Duration(s.max))}}
+		return schema.StringAttribute{Optional: true, MarkdownDescription: desc, Validators: []validator.String{settingValidator{s}}}
 	}
 	return schema.StringAttribute{Optional: true, Sensitive: s.sensitive, MarkdownDescription: desc}
 }
 
+// allowed says which values the setting takes, for its error messages.
+func (s settingSpec) allowed() string {
+	switch s.kind {
+	case kindInt:
+		return fmt.Sprintf("a whole number from %g to %g", s.min, s.max)
+	case kindFloat:
+		if s.zeroOff {
+			return fmt.Sprintf("0 (off) or a number from %g to %g", s.min, s.max)
+		}
+		return fmt.Sprintf("a number from %g to %g", s.min, s.max)
+	case kindDuration:
+		return fmt.Sprintf("a duration from %s to %s, such as \"30s\", \"500ms\" or \"2m\"", shortDuration(time.Duration(s.min)), shortDuration(time.Duration(s.max)))
+	}
+	return "text"
+}
+
+// shortDuration writes d as Go does, without zero minutes and seconds:
+// 1h, 2m, 1m30s, 10ms.
+func shortDuration(d time.Duration) string {
+	out := d.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
+}
+
 // parse reads the setting's text, from the configuration or the
-// environment, and checks its bounds.
+// environment, and checks its bounds. Its error says what the setting
+// takes ("must be …"), without the value.
 func (s settingSpec) parse(text string) (settingValue, error) {
 	v := settingValue{text: text}
+	bad := fmt.Errorf("must be %s", s.allowed())
 	switch s.kind {
 	case kindInt, kindFloat:
 		f, err := strconv.ParseFloat(text, 64)
-		whole := s.kind == kindInt
-		if err != nil || math.IsNaN(f) || (whole && f != math.Trunc(f)) || f < s.min || f > s.max {
-			what := "a number"
-			if whole {
-				what = "a whole number"
-			}
-			return v, fmt.Errorf("must be %s between %g and %g", what, s.min, s.max)
+		if err != nil || !s.numberOK(f) {
+			return v, bad
 		}
 		v.number = f
 	case kindDuration:
-		d, err := parseDuration(text, time.Duration(s.min), time.Duration(s.max))
-		if err != nil {
-			return v, err
+		d, err := time.ParseDuration(text)
+		if err != nil || float64(d) < s.min || float64(d) > s.max {
+			return v, bad
 		}
 		v.duration = d
 	}
 	return v, nil
+}
+
+func (s settingSpec) numberOK(f float64) bool {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return false
+	case s.kind == kindInt && f != math.Trunc(f):
+		return false
+	case s.zeroOff && f == 0:
+		return true
+	}
+	return f >= s.min && f <= s.max
+}
+
+// settingValidator checks a numeric or duration setting in the
+// configuration with the setting's own message.
+type settingValidator struct{ spec settingSpec }
+
+var (
+	_ validator.Float64 = settingValidator{}
+	_ validator.String  = settingValidator{}
+)
+
+func (v settingValidator) Description(_ context.Context) string {
+	return "value must be " + v.spec.allowed()
+}
+
+func (v settingValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v settingValidator) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	v.check(req.Path, strconv.FormatFloat(req.ConfigValue.ValueFloat64(), 'f', -1, 64), &resp.Diagnostics)
+}
+
+func (v settingValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	v.check(req.Path, req.ConfigValue.ValueString(), &resp.Diagnostics)
+}
+
+func (v settingValidator) check(p path.Path, text string, diags *diag.Diagnostics) {
+	if _, err := v.spec.parse(strings.TrimSpace(text)); err != nil {
+		diags.AddAttributeError(p, "Invalid Bitrix24 "+v.spec.attr, fmt.Sprintf("%s %s; got %s.", v.spec.attr, err, quoteSetting(v.spec, text)))
+	}
+}
+
+// quoteSetting writes a setting's value for a message: numbers as they
+// are, text quoted.
+func quoteSetting(s settingSpec, text string) string {
+	if s.kind == kindInt || s.kind == kindFloat {
+		if _, err := strconv.ParseFloat(text, 64); err == nil {
+			return text
+		}
+	}
+	return strconv.Quote(text)
 }
