@@ -31,8 +31,9 @@ type flowControl struct {
 	refusals int
 
 	// window is how many requests may be in flight (sent and not yet
-	// answered): it starts small and grows by one per accepted request
-	// (slow start), and halves on a refusal.
+	// answered): it starts at initialWindow and grows by one per accepted
+	// request, without a cap until the first refusal and up to maxWindow
+	// after it; a refusal closes it to one.
 	window   float64
 	inflight int
 	changed  chan struct{} // closed and replaced when a request settles
@@ -47,21 +48,30 @@ const (
 	// minRate is the lowest rate refusals can cut to: one request in 20 s.
 	minRate = 0.05
 	// initialWindow is how many requests may be in flight before the
-	// first is answered; maxWindow caps the window. With pacing on, the
-	// requests in flight only matter until the bucket model holds them,
-	// and every request in flight when the portal's bucket fills is
-	// refused: a small window keeps a plan that starts into a full bucket
-	// from collecting several refusals at once.
-	initialWindow = 1
+	// first is answered. Until the portal first refuses a request, every
+	// accepted request widens the window by one (slow start, with no cap:
+	// a lone plan with nothing refused has no reason to hold back below
+	// the bucket model). After a refusal the window is one request and
+	// grows to maxWindow at most, and each refusal closes it to one again:
+	// every request in flight when the portal's bucket fills is refused,
+	// and with pacing on the bucket model, not the window, sets the pace.
+	initialWindow = 2
 	maxWindow     = 2
-	// growthPerSecond is how much the rate grows back a second, as a
-	// fraction of its ceiling.
-	growthPerSecond = 0.01
+	// growthPerSecond is how much the rate grows back a second right after
+	// a cut, as a fraction of its ceiling; the growth speeds up with the
+	// time since the cut, by growthPerSecond more every accelSeconds
+	// (t seconds after a cut the rate has grown by
+	// growthPerSecond*(t + t²/(2*accelSeconds)) of the ceiling). While
+	// plans share the bucket, refusals come every few seconds and the
+	// growth stays slow; a plan left alone after the others finished gets
+	// its rate back in tens of seconds, not minutes.
+	growthPerSecond = 0.0075
+	accelSeconds    = 10
 	// A refusal multiplies the rate by firstCut the first time, by cut
 	// later, and by deepCut when the previous cut is less than
 	// deepenRounds requests (at the rate then) old: the portal is still
 	// overflowing, so the plan's share is far lower.
-	firstCut     = 0.25
+	firstCut     = 0.125
 	cut          = 0.5
 	deepCut      = 0.25
 	deepenRounds = 3
@@ -96,7 +106,13 @@ func (f *flowControl) drain(now time.Time) {
 	f.last = now
 	if !f.lastGrow.IsZero() && f.rate < f.ceiling {
 		elapsed := now.Sub(f.lastGrow).Seconds()
-		f.rate = math.Min(f.ceiling, f.rate+f.ceiling*growthPerSecond*elapsed)
+		grown := elapsed
+		if !f.lastCut.IsZero() { // The integral of 1 + t/accelSeconds.
+			a := math.Max(0, f.lastGrow.Sub(f.lastCut).Seconds())
+			b := math.Max(0, now.Sub(f.lastCut).Seconds())
+			grown += (b*b - a*a) / (2 * accelSeconds)
+		}
+		f.rate = math.Min(f.ceiling, f.rate+f.ceiling*growthPerSecond*grown)
 	}
 	f.lastGrow = now
 }
@@ -114,15 +130,19 @@ func (f *flowControl) admit() bool {
 
 // settle gives back a place taken by admit once the request is answered
 // or abandoned; accepted says the portal took it into its bucket, which
-// widens the window by one.
+// widens the window by one (up to maxWindow once a request was refused).
 func (f *flowControl) settle(accepted bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.inflight > 0 {
 		f.inflight--
 	}
-	if accepted {
-		f.window = math.Min(f.window+1, maxWindow)
+	switch {
+	case !accepted:
+	case f.refusals == 0:
+		f.window++ // Slow start: no cap until the first refusal.
+	case f.window < maxWindow:
+		f.window++
 	}
 	close(f.changed)
 	f.changed = make(chan struct{})

@@ -177,23 +177,31 @@ func (s *bucketSim) floor() time.Duration {
 
 // Plans that share a standard portal's bucket (burst 50, 2/s), each
 // reading 1000 ids in 20 batch calls four at a time as bitrix24_dialogs
-// does, starting together or within a few seconds: the portal refuses at
-// most one request for every four it accepts, and the last plan ends
-// within 1.3 times the time the bucket needs for the accepted requests.
-// A lone plan is never refused and ends at the floor. (Before the window
-// and the slower growth: 0.76 refusals per accepted request.)
+// does, or 300 ids in 38 coalesced calls one at a time as a for_each of
+// bitrix24_dialog does, starting together or within a few seconds. When
+// the plans start within a few seconds, the portal refuses at most one
+// request for every five it accepts, and the last plan ends within 1.3
+// times the time the bucket needs for the accepted requests. Plans that
+// start at the same instant all have their window's requests in flight
+// when the bucket first fills (the window has no cap before the first
+// refusal), so more are refused. A lone plan is never refused and ends at
+// the floor. (Before the window and the slower growth: 0.76 refusals per
+// accepted request.)
 func TestFlowControl_plansShareABucketGently(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
 		plans, requests int
+		inFlight        int
 		spread          time.Duration
 		maxRefused      float64 // refusals per accepted request
 		maxEnd          float64 // the last plan's end, in floors
 	}{
-		{"8 plans within 3 s", 8, 20, 3 * time.Second, 0.25, 1.3},
-		{"8 plans at once", 8, 20, 0, 0.25, 1.3},
-		{"2 plans", 2, 100, time.Second, 0.05, 1.3},
-		{"1 plan", 1, 200, 0, 0, 1.01},
+		{"8 plans within 3 s", 8, 20, 4, 3 * time.Second, 0.2, 1.3},
+		{"8 plans within 10 s", 8, 20, 4, 10 * time.Second, 0.2, 1.3},
+		{"8 plans at once", 8, 20, 4, 0, 0.33, 1.3},
+		{"4 for_each plans within 3 s", 4, 38, 1, 3 * time.Second, 0.06, 1.35},
+		{"2 plans", 2, 100, 4, time.Second, 0.05, 1.35},
+		{"1 plan", 1, 200, 4, 0, 0, 1.01},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var accepted, refused int
@@ -206,7 +214,7 @@ func TestFlowControl_plansShareABucketGently(t *testing.T) {
 					if tc.spread > 0 {
 						start = time.Duration(rng.Int64N(int64(tc.spread)))
 					}
-					s.plans = append(s.plans, simPlan{start: start, requests: tc.requests, inFlight: 4, rate: 2, burst: 50})
+					s.plans = append(s.plans, simPlan{start: start, requests: tc.requests, inFlight: tc.inFlight, rate: 2, burst: 50})
 				}
 				s.run()
 				if s.accepted != tc.plans*tc.requests {

@@ -31,49 +31,51 @@ func TestFlowControl_pacesLikeTheLeakyBucket(t *testing.T) {
 }
 
 // A refusal fills the model's bucket and cuts the rate, once per round of
-// requests: to a quarter the first time, to a half later, and to a quarter
-// again while the previous cut is less than three requests old. The rate
-// grows back by a hundredth of the configured rate a second.
+// requests: to an eighth the first time, to a half later, and to a quarter
+// while the previous cut is less than three requests old. The rate grows
+// back with time, faster the longer ago the cut was.
 func TestFlowControl_refusalsCutTheRateAndTimeRestoresIt(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	f := newFlowControl(clk, 5, 250)
 	sent := clk.Now()
 	clk.Advance(time.Millisecond)
-	if got := f.refused(sent); got != 1.25 {
-		t.Fatalf("the first refusal should cut 5/s to 1.25/s, got %v", got)
+	if got := f.refused(sent); got != 0.625 {
+		t.Fatalf("the first refusal should cut 5/s to 0.625/s, got %v", got)
 	}
 	// Ten more refusals of requests sent before that cut: one round, no cut.
 	for i := 0; i < 10; i++ {
 		f.refused(sent)
 	}
-	if rate, refusals := f.snapshot(); rate != 1.25 || refusals != 11 {
+	if rate, refusals := f.snapshot(); rate != 0.625 || refusals != 11 {
 		t.Fatalf("refusals from one round cut again: rate %v, refusals %d", rate, refusals)
 	}
 	// The model's bucket is full: the next request waits for one to drain.
-	if d := f.Delay(); d != 800*time.Millisecond {
-		t.Fatalf("after a refusal a request should wait 1/1.25 s, waits %s", d)
+	if d := f.Delay(); d != 1600*time.Millisecond {
+		t.Fatalf("after a refusal a request should wait 1/0.625 s, waits %s", d)
 	}
 	// A request sent after the cut and refused a second later (less than
-	// three requests at 1.25/s) cuts to a quarter again, after a second of
-	// growth: (1.25 + 0.05) / 4.
+	// three requests at 0.625/s) cuts to a quarter, after a second of
+	// growth: 5 * 0.0075 * (1 + 1/20) = 0.039375.
 	clk.Advance(time.Second)
-	if got := f.refused(clk.Now()); math.Abs(got-1.3/4) > 1e-9 {
-		t.Fatalf("a refusal right after a cut should cut 1.3/s to a quarter, got %v", got)
+	if got, want := f.refused(clk.Now()), (0.625+0.039375)/4; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("a refusal right after a cut should cut to a quarter, %v, got %v", want, got)
 	}
-	// The rate grows back by a hundredth of the configured rate a second.
-	clk.Advance(50 * time.Second)
+	// 20 s later the rate has grown by 5 * 0.0075 * (20 + 400/20) = 1.5.
+	r0, _ := f.snapshot()
+	clk.Advance(20 * time.Second)
 	f.Delay()
-	if rate, _ := f.snapshot(); math.Abs(rate-(0.325+2.5)) > 1e-9 {
-		t.Fatalf("50 s after a cut to 0.325/s the rate should be 2.825/s, got %v", rate)
+	r1, _ := f.snapshot()
+	if math.Abs(r1-(r0+1.5)) > 1e-9 {
+		t.Fatalf("20 s after a cut to %v/s the rate should be %v/s, got %v", r0, r0+1.5, r1)
 	}
 	// A refusal long after the last cut halves the rate.
-	if got := f.refused(clk.Now()); math.Abs(got-2.825/2) > 1e-9 {
-		t.Fatalf("a refusal long after the last cut should halve 2.825/s, got %v", got)
+	if got := f.refused(clk.Now()); math.Abs(got-r1/2) > 1e-9 {
+		t.Fatalf("a refusal long after the last cut should halve %v/s, got %v", r1, got)
 	}
-	clk.Advance(10 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	f.Delay()
 	if rate, _ := f.snapshot(); rate != 5 {
-		t.Fatalf("ten minutes later the configured 5/s should be back, got %v", rate)
+		t.Fatalf("two minutes later the configured 5/s should be back, got %v", rate)
 	}
 	// Never below minRate.
 	for i := 0; i < 100; i++ {
@@ -140,18 +142,80 @@ func TestFlowControl_offGrowthIsCapped(t *testing.T) {
 	}
 }
 
-// The window: one request in flight until one is accepted, then two; a
-// refusal closes it to one again. Acquire waits for a place.
+// The growth speeds up with the time since the last cut: t seconds after
+// it, the rate has grown by growthPerSecond*(t + t²/(2*accelSeconds)) of
+// the ceiling, however often it is computed.
+func TestFlowControl_growthSpeedsUpAfterACut(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	often, once := newFlowControl(clk, 2, 50), newFlowControl(clk, 2, 50)
+	often.refused(clk.Now())
+	once.refused(clk.Now())
+	start, _ := often.snapshot()
+	grownBy := func(f *flowControl) float64 { r, _ := f.snapshot(); return r - start }
+	for i := 0; i < 1000; i++ { // 10 s, computed every 10 ms.
+		clk.Advance(10 * time.Millisecond)
+		often.Delay()
+	}
+	once.Delay()
+	first := grownBy(often)
+	if want := 2 * growthPerSecond * (10 + 100/(2*accelSeconds)); math.Abs(first-want) > 1e-9 || math.Abs(grownBy(once)-want) > 1e-9 {
+		t.Fatalf("10 s after a cut the rate grew by %v (computed often) and %v (once), want %v", first, grownBy(once), want)
+	}
+	clk.Advance(10 * time.Second)
+	often.Delay()
+	mid := grownBy(often)
+	clk.Advance(10 * time.Second)
+	often.Delay()
+	if third := grownBy(often) - mid; third < 2*first {
+		t.Fatalf("from 20 s to 30 s after a cut the rate grew by %v, want more than twice the %v of the first 10 s", third, first)
+	}
+}
+
+// The window: two requests in flight at first, and one more for every
+// accepted request, without a cap, until the portal refuses one; then one
+// request, and two at most from then on. Acquire waits for a place.
 func TestFlowControl_windowOpensOnAcceptedRequests(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	f := newFlowControl(clk, 2, 50)
-	if !f.admit() || f.admit() {
-		t.Fatal("the first window holds one request")
+	admit := func(n int) bool { // n places and no more
+		for i := 0; i < n; i++ {
+			if !f.admit() {
+				return false
+			}
+		}
+		return !f.admit()
+	}
+	if !admit(2) {
+		t.Fatal("the first window holds two requests")
 	}
 	f.settle(true)
-	if !f.admit() || !f.admit() || f.admit() {
-		t.Fatal("after an accepted request the window holds two")
+	f.settle(true)
+	if !admit(4) {
+		t.Fatal("after two accepted requests the window holds four")
 	}
+	for i := 0; i < 4; i++ {
+		f.settle(true)
+	}
+	if !admit(8) {
+		t.Fatal("before any refusal the window keeps growing: after six accepted requests it holds eight")
+	}
+	for i := 0; i < 8; i++ {
+		f.settle(true)
+	}
+	f.refused(clk.Now())
+	if !admit(1) {
+		t.Fatal("after a refusal the window holds one request")
+	}
+	f.settle(true)
+	if !admit(2) {
+		t.Fatal("after a refusal and an accepted request the window holds two")
+	}
+	f.settle(true)
+	f.settle(true)
+	if !admit(2) {
+		t.Fatal("after a refusal the window holds two requests at most")
+	}
+	clk.Advance(time.Minute) // The model's bucket drained: only the window holds Acquire.
 	ctx, cancel := context.WithCancel(context.Background())
 	got := make(chan error, 1)
 	go func() { _, err := f.Acquire(ctx, time.Time{}); got <- err }()
@@ -164,6 +228,7 @@ func TestFlowControl_windowOpensOnAcceptedRequests(t *testing.T) {
 	if err := <-got; err != nil {
 		t.Fatalf("Acquire failed after a place came free: %v", err)
 	}
+	clk.Advance(time.Second)
 	f.refused(clk.Now())
 	f.settle(false)
 	f.settle(false)
@@ -186,16 +251,18 @@ func TestFlowControl_windowOpensOnAcceptedRequests(t *testing.T) {
 	}
 }
 
-// Two plans that share a bucket, one cut far lower than the other, grow
-// back by the same amount a second: their rates converge.
+// Two plans that share a bucket, refused at the same time but one cut far
+// lower than the other, grow back by the same amount a second: their
+// rates converge.
 func TestFlowControl_growthIsFairAcrossPlans(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	a, b := newFlowControl(clk, 2, 50), newFlowControl(clk, 2, 50)
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 3; i++ {
 		clk.Advance(time.Millisecond)
 		a.refused(clk.Now())
 	}
 	clk.Advance(time.Millisecond)
+	a.refused(clk.Now())
 	b.refused(clk.Now())
 	a.Delay()
 	ra, _ := a.snapshot()
