@@ -48,14 +48,16 @@ const (
 	// minRate is the lowest rate refusals can cut to: one request in 20 s.
 	minRate = 0.05
 	// initialWindow is how many requests may be in flight before the
-	// first is answered. Until the portal first refuses a request, every
-	// accepted request widens the window by one (slow start, with no cap:
-	// a lone plan with nothing refused has no reason to hold back below
-	// the bucket model). After a refusal the window is one request and
-	// grows to maxWindow at most, and each refusal closes it to one again:
-	// every request in flight when the portal's bucket fills is refused,
-	// and with pacing on the bucket model, not the window, sets the pace.
-	initialWindow = 2
+	// first is answered: a plan that starts into a bucket other plans
+	// have filled collects one refusal. Until the portal first refuses a
+	// request, every accepted request widens the window by one (slow
+	// start, doubling every round trip, with no cap: a lone plan with
+	// nothing refused has no reason to hold back below the bucket model).
+	// After a refusal the window is one request and grows to maxWindow at
+	// most, and each refusal closes it to one again: every request in
+	// flight when the portal's bucket fills is refused, and with pacing on
+	// the bucket model, not the window, sets the pace.
+	initialWindow = 1
 	maxWindow     = 2
 	// growthPerSecond is how much the rate grows back a second right after
 	// a cut, as a fraction of its ceiling; the growth speeds up with the

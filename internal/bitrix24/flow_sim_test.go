@@ -198,7 +198,7 @@ func TestFlowControl_plansShareABucketGently(t *testing.T) {
 	}{
 		{"8 plans within 3 s", 8, 20, 4, 3 * time.Second, 0.2, 1.3},
 		{"8 plans within 10 s", 8, 20, 4, 10 * time.Second, 0.2, 1.3},
-		{"8 plans at once", 8, 20, 4, 0, 0.33, 1.3},
+		{"8 plans at once", 8, 20, 4, 0, 0.34, 1.3},
 		{"4 for_each plans within 3 s", 4, 38, 1, 3 * time.Second, 0.06, 1.35},
 		{"2 plans", 2, 100, 4, time.Second, 0.05, 1.35},
 		{"1 plan", 1, 200, 4, 0, 0, 1.01},

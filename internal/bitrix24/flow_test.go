@@ -171,7 +171,7 @@ func TestFlowControl_growthSpeedsUpAfterACut(t *testing.T) {
 	}
 }
 
-// The window: two requests in flight at first, and one more for every
+// The window: one request in flight at first, and one more for every
 // accepted request, without a cap, until the portal refuses one; then one
 // request, and two at most from then on. Acquire waits for a place.
 func TestFlowControl_windowOpensOnAcceptedRequests(t *testing.T) {
@@ -185,19 +185,23 @@ func TestFlowControl_windowOpensOnAcceptedRequests(t *testing.T) {
 		}
 		return !f.admit()
 	}
+	if !admit(1) {
+		t.Fatal("the first window holds one request")
+	}
+	f.settle(true)
 	if !admit(2) {
-		t.Fatal("the first window holds two requests")
+		t.Fatal("after an accepted request the window holds two")
 	}
 	f.settle(true)
 	f.settle(true)
 	if !admit(4) {
-		t.Fatal("after two accepted requests the window holds four")
+		t.Fatal("after three accepted requests the window holds four")
 	}
 	for i := 0; i < 4; i++ {
 		f.settle(true)
 	}
 	if !admit(8) {
-		t.Fatal("before any refusal the window keeps growing: after six accepted requests it holds eight")
+		t.Fatal("before any refusal the window keeps growing: after seven accepted requests it holds eight")
 	}
 	for i := 0; i < 8; i++ {
 		f.settle(true)
