@@ -23,7 +23,7 @@ func runConcurrent(nsFlag, only string, k int, latency time.Duration, rate float
 	}
 	defer os.RemoveAll(work)
 	fmt.Printf("%d plans at once against one portal (bucket %g/s, burst %d, latency %s)\n", k, rate, burst, latency)
-	fmt.Println("N | shape | plans succeeded | error diagnostics | requests | QUERY_LIMIT_EXCEEDED | slowest plan")
+	fmt.Println("N | shape | plans succeeded | error diagnostics | requests | QUERY_LIMIT_EXCEEDED | refused/accepted | slowest plan | floor | slowest/floor")
 	for _, field := range strings.Split(nsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		if err != nil || n < 1 {
@@ -64,7 +64,11 @@ func runConcurrent(nsFlag, only string, k int, latency time.Duration, rate float
 			for _, v := range st.Requests {
 				total += v
 			}
-			fmt.Printf("%d | %s | %d/%d | %d | %d | %d | %s\n", n, s.name, ok, k, diags, total, st.Errors["QUERY_LIMIT_EXCEEDED"], slowest.Round(10*time.Millisecond))
+			refused := st.Errors["QUERY_LIMIT_EXCEEDED"]
+			fl := floor(total-refused, rate, burst)
+			fmt.Printf("%d | %s | %d/%d | %d | %d | %d | %.3f | %s | %s | %.2f\n", n, s.name, ok, k, diags, total, refused,
+				float64(refused)/float64(max(total-refused, 1)), slowest.Round(10*time.Millisecond), fl.Round(10*time.Millisecond),
+				slowest.Seconds()/max(fl.Seconds(), 0.01))
 			for i, r := range results {
 				if r.err != nil {
 					fmt.Fprintf(os.Stderr, "plan %d failed:\n%s\n", i, lastLines(outputs[i], 15))
@@ -74,4 +78,13 @@ func runConcurrent(nsFlag, only string, k int, latency time.Duration, rate float
 		}
 	}
 	return nil
+}
+
+// floor is the least time the portal's bucket lets accepted requests
+// through: all but a burst of them drain at its rate.
+func floor(accepted int, rate float64, burst int) time.Duration {
+	if rate <= 0 || accepted <= burst {
+		return 0
+	}
+	return time.Duration(float64(accepted-burst) / rate * float64(time.Second))
 }

@@ -7,7 +7,8 @@
 //   - one bitrix24_dialogs read.
 //
 // For each run it prints N, the shape, the HTTP requests the portal received,
-// how many of them it answered QUERY_LIMIT_EXCEEDED, the plan's wall time,
+// how many of them it answered QUERY_LIMIT_EXCEEDED, the plan's wall time
+// and its floor (the least time the bucket lets the accepted requests through),
 // the provider's peak RSS, and the wall time of the same plan against a
 // portal with no limit and no latency (a self-hosted portal), once with the
 // provider's default pacing and once with pacing off (rate_limit = 0).
@@ -15,6 +16,7 @@
 //
 //	TF_ACC_TERRAFORM_PATH=$(bash .ci/terraform.sh) go run ./internal/bench -n 1,50,200,1000
 //	TF_ACC_TERRAFORM_PATH=... go run ./internal/bench -n 10000 -shapes bitrix24_dialogs
+//	TF_ACC_TERRAFORM_PATH=... go run ./internal/bench -concurrent 8 -n 1000 -shapes bitrix24_dialogs
 package main
 
 import (
@@ -125,7 +127,7 @@ func run(nsFlag, only string, latency time.Duration, rate float64, burst, maxNoC
 	defer os.RemoveAll(work)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "N\tshape\trequests\trequests/dialog\tQUERY_LIMIT_EXCEEDED\tplan wall\tprovider peak RSS\t"+
+	fmt.Fprintf(tw, "N\tshape\trequests\trequests/dialog\tQUERY_LIMIT_EXCEEDED\tplan wall\tfloor\tprovider peak RSS\t"+
 		"unlimited portal, 0 ms, default pacing: wall\tpacing off: wall\tpacing off: peak RSS\t\n")
 	for _, field := range strings.Split(nsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
@@ -149,8 +151,9 @@ func run(nsFlag, only string, latency time.Duration, rate float64, burst, maxNoC
 					return fmt.Errorf("plan of %d dialogs (%s): %w", n, s.name, r.err)
 				}
 			}
-			row := fmt.Sprintf("%d\t%s\t%d\t%.3f\t%d\t%s\t%.1f MiB\t%s\t%s\t%.1f MiB\t\n", n, s.name, limited.requests,
+			row := fmt.Sprintf("%d\t%s\t%d\t%.3f\t%d\t%s\t%s\t%.1f MiB\t%s\t%s\t%.1f MiB\t\n", n, s.name, limited.requests,
 				float64(limited.requests)/float64(n), limited.queryLimit, limited.wall.Round(10*time.Millisecond),
+				floor(limited.requests-limited.queryLimit, rate, burst).Round(10*time.Millisecond),
 				float64(limited.peakRSSKiB)/1024, paced.wall.Round(10*time.Millisecond), free.wall.Round(10*time.Millisecond),
 				float64(free.peakRSSKiB)/1024)
 			fmt.Fprint(os.Stderr, strings.ReplaceAll(row, "\t", " | "))

@@ -35,6 +35,11 @@ type batchAnswer struct {
 // whole is retried like any other; an error for one command is returned in
 // its BatchResult. RunCommands also retries the commands that failed.
 func (c *Client) CallBatch(ctx context.Context, cmds []BatchCommand) ([]BatchResult, error) {
+	return c.callBatch(ctx, c.newRetrier(), cmds)
+}
+
+// callBatch is CallBatch within the retry budget r.
+func (c *Client) callBatch(ctx context.Context, r *retrier, cmds []BatchCommand) ([]BatchResult, error) {
 	if len(cmds) == 0 {
 		return nil, nil
 	}
@@ -45,7 +50,8 @@ func (c *Client) CallBatch(ctx context.Context, cmds []BatchCommand) ([]BatchRes
 	for i, bc := range cmds {
 		cmd[batchKey(i)] = bc.Method + "?" + bc.Params.Encode()
 	}
-	raw, err := c.Call(ctx, MethodBatch, map[string]any{"halt": 0, "cmd": cmd})
+	answer0, err := c.callWith(ctx, r, MethodBatch, map[string]any{"halt": 0, "cmd": cmd})
+	raw := answer0.Result
 	if err != nil {
 		return nil, err
 	}
@@ -111,23 +117,26 @@ func jsonMap(raw json.RawMessage) map[string]json.RawMessage {
 	return nil
 }
 
-// RunCommands runs up to MaxBatchCommands commands: one plain call for a
-// single command, else a batch call. Commands that failed for a reason the
-// retry table retries (the portal was busy, a passing fault, a method
-// blocked for a while) are retried together in the next batch call, under
-// the same rules and bounds as a single call. When the call as a whole
-// fails, its error is every pending command's error.
+// RunCommands runs up to MaxBatchCommands commands as one read: one plain
+// call for a single command, else a batch call. Commands that failed for a
+// reason the retry table retries (the portal was busy, a passing fault, a
+// method blocked for a while) are retried together in the next batch call.
+// The read has one retry budget (retrier) for the retries of whole calls
+// and of failed commands. When the call as a whole fails, its error is
+// every pending command's error.
 func (c *Client) RunCommands(ctx context.Context, cmds []BatchCommand) []BatchResult {
 	out := make([]BatchResult, len(cmds))
+	r := c.newRetrier()
 	if len(cmds) == 1 {
 		params := make(map[string]any, len(cmds[0].Params))
 		for k := range cmds[0].Params {
 			params[k] = cmds[0].Params.Get(k)
 		}
-		out[0].Result, out[0].Err = c.Call(ctx, cmds[0].Method, params)
+		var answer reply
+		answer, out[0].Err = c.callWith(ctx, r, cmds[0].Method, params)
+		out[0].Result = answer.Result
 		return out
 	}
-	r := c.newRetrier()
 	pending := make([]int, len(cmds))
 	for i := range pending {
 		pending[i] = i
@@ -137,9 +146,7 @@ func (c *Client) RunCommands(ctx context.Context, cmds []BatchCommand) []BatchRe
 		for j, i := range pending {
 			batch[j] = cmds[i]
 		}
-		sent := c.clock.Now()
-		results, err := c.CallBatch(ctx, batch)
-		r.attempts++
+		results, err := c.callBatch(ctx, r, batch)
 		if err != nil {
 			for _, i := range pending {
 				out[i].Err = err
@@ -158,7 +165,9 @@ func (c *Client) RunCommands(ctx context.Context, cmds []BatchCommand) []BatchRe
 		if len(again) == 0 || ctx.Err() != nil {
 			return out
 		}
-		wait, ok := r.next(ctx, worst, sent)
+		// When the request left, after its pacing wait: a refusal of
+		// commands sent after the last cut of the rate cuts it again.
+		wait, ok := r.next(ctx, worst, r.lastSent)
 		if !ok {
 			for _, i := range again {
 				out[i].Err = r.fail(out[i].Err)

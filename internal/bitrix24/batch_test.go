@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 )
 
@@ -178,5 +179,45 @@ func TestRunCommands_operatingLimitWaitsOnceForAll(t *testing.T) {
 	}
 	if n := len(p.requests()); n != 3 {
 		t.Fatalf("want 3 batch calls, got %d", n)
+	}
+}
+
+// A refusal is dated when its request left, after the pacing wait: when
+// another read cut the rate while this batch waited to go, the refusal of
+// the batch's commands cuts the rate again (it was sent after that cut).
+func TestRunCommands_refusalIsDatedAfterThePacingWait(t *testing.T) {
+	const qleBatch = `{"result":{"result":[],"result_error":{"c0":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"x"},"c1":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"x"}}}}`
+	_, srv := newCannedPortal(t, cannedAnswer{body: qleBatch})
+	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+	c, _ := webhookClient(t, srv, func(cfg *Config) { cfg.Clock = clk; cfg.RateLimit = 2; cfg.RateLimitBurst = 2 })
+	c.flow.reserve() // The model's bucket is full: the batch waits 500ms.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.RunCommands(ctx, []BatchCommand{
+			{Method: MethodDialogGet, Params: url.Values{"DIALOG_ID": {"chat1"}}},
+			{Method: MethodDialogGet, Params: url.Values{"DIALOG_ID": {"chat2"}}},
+		})
+	}()
+	if !clk.BlockUntil(1, 5*time.Second) {
+		t.Fatal("the batch did not wait for the flow control")
+	}
+	rate := c.flow.refused(clk.Now()) // Another read's refusal cuts the rate to 0.5/s.
+	clk.Advance(time.Second)          // The batch leaves, and its commands are refused.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, refusals := c.flow.snapshot(); refusals == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refusal of the batch's commands was not recorded")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	if got, _ := c.flow.snapshot(); got >= rate {
+		t.Fatalf("a refusal of a request sent after the cut to %v/s should cut again, the rate is %v/s", rate, got)
 	}
 }

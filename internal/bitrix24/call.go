@@ -3,6 +3,7 @@ package bitrix24
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/clock"
@@ -20,11 +21,22 @@ func (c *Client) Call(ctx context.Context, method string, params map[string]any)
 // call is Call with the whole reply: the result, and a list's total and
 // next keys.
 func (c *Client) call(ctx context.Context, method string, params map[string]any) (reply, error) {
-	r := c.newRetrier()
+	return c.callWith(ctx, c.newRetrier(), method, params)
+}
+
+// callWith is call within the retry budget r of a read: every request of
+// the read, at the batch and the call layer, spends the one budget.
+func (c *Client) callWith(ctx context.Context, r *retrier, method string, params map[string]any) (reply, error) {
 	refreshed := false
 	for {
-		result, sent, err := c.attempt(ctx, method, params)
-		r.attempts++
+		result, sent, err := c.attempt(ctx, r, method, params)
+		if errors.Is(err, errOutOfBusyTime) {
+			return reply{}, r.fail(r.last)
+		}
+		if !sent.IsZero() {
+			r.attempts++
+			r.lastSent = sent
+		}
 		if err == nil {
 			return result, nil
 		}
@@ -62,17 +74,25 @@ func (c *Client) call(ctx context.Context, method string, params map[string]any)
 	}
 }
 
+// errOutOfBusyTime says that the flow control would hold a retry of a busy
+// portal past the read's busy_timeout.
+var errOutOfBusyTime = errors.New("the flow control would wait past busy_timeout")
+
 // attempt sends one request once the method is not blocked, the breaker
 // is closed and the flow control lets it go, and records the outcome. sent
-// is zero when nothing was sent.
-func (c *Client) attempt(ctx context.Context, method string, params map[string]any) (result reply, sent time.Time, err error) {
+// is when the request left, after every wait; zero when nothing was sent.
+func (c *Client) attempt(ctx context.Context, r *retrier, method string, params map[string]any) (result reply, sent time.Time, err error) {
 	if err := c.waitOperating(ctx, method); err != nil {
 		return reply{}, time.Time{}, err
 	}
 	if err := c.breaker.allow(); err != nil {
 		return reply{}, time.Time{}, err
 	}
-	if waited, err := c.flow.Wait(ctx); err != nil {
+	var deadline time.Time
+	if r.busy > 0 { // A retry of a busy portal ends within busy_timeout.
+		deadline = r.start.Add(c.cfg.BusyTimeout)
+	}
+	if waited, err := c.flow.Acquire(ctx, deadline); err != nil {
 		c.breaker.abandon()
 		return reply{}, time.Time{}, err
 	} else if waited > time.Second {
@@ -83,8 +103,10 @@ func (c *Client) attempt(ctx context.Context, method string, params map[string]a
 	c.noteTime(method, tb)
 	if ctx.Err() == nil {
 		c.breaker.record(unreachable(err), err)
+		c.flow.settle(!unreachable(err) && classify(err) != retryBusy)
 	} else {
 		c.breaker.abandon()
+		c.flow.settle(false)
 	}
 	return result, sent, err
 }

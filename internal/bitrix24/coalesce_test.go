@@ -93,12 +93,16 @@ func TestCoalescer_loneReadAfterACallWaitsOneWindow(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { v, _ := b.get(context.Background(), "later"); done <- v }()
 	waitPending(t, b, 1)
-	select {
-	case <-done:
-		t.Fatal("the lone read left before its window")
-	case <-time.After(20 * time.Millisecond):
+	// Queued, so it did not leave at once; only its timer can send it, and
+	// the fake clock is one tick short of it.
+	clk.Advance(10*time.Millisecond - time.Nanosecond)
+	b.mu.Lock()
+	queued := len(b.pending)
+	b.mu.Unlock()
+	if queued != 1 || clk.Waiters() != 1 || rec.count() != 1 {
+		t.Fatalf("the lone read left before its window: %d queued, %d timers, calls %v", queued, clk.Waiters(), rec.calls)
 	}
-	clk.Advance(10 * time.Millisecond)
+	clk.Advance(time.Nanosecond)
 	select {
 	case v := <-done:
 		if v != 5 || rec.count() != 2 {

@@ -139,10 +139,19 @@ type RetriesExhaustedError struct {
 	// BusyTimeout ran out, and Waited is how long the call kept trying.
 	Busy   bool
 	Waited time.Duration
-	Last   error
+	// RetryAfter is set when the client gave up because the portal's
+	// Retry-After asked it to wait longer than what was left of
+	// BusyTimeout.
+	RetryAfter  time.Duration
+	BusyTimeout time.Duration
+	Last        error
 }
 
 func (e *RetriesExhaustedError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("gave up after %d attempts: the portal asked to wait %s (Retry-After), beyond busy_timeout (%s): %v",
+			e.Attempts, ShortDuration(e.RetryAfter), ShortDuration(e.BusyTimeout), e.Last)
+	}
 	if e.Busy {
 		return fmt.Sprintf("gave up after %d attempts in %s: %v", e.Attempts, e.Waited.Round(time.Second), e.Last)
 	}
@@ -188,3 +197,16 @@ func (e *PortalDownError) Error() string {
 }
 
 func (e *PortalDownError) Unwrap() error { return e.Last }
+
+// ShortDuration writes d rounded to the second without zero units: 1h,
+// 1h30m, 2m5s.
+func ShortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

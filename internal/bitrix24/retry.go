@@ -83,14 +83,21 @@ func statusClass(status int, retryAfter time.Duration, truncated bool) retryClas
 	return retryNever
 }
 
-// retrier follows one call (a single request, or the commands of a batch
-// that are retried together) through its attempts.
+// retrier is the retry budget of one read: every request the read sends,
+// whether a batch call of its commands or the retry of a few of them,
+// spends it. Config.BusyTimeout bounds the whole read while the portal is
+// busy (counted from the read's start), and Config.MaxRetries the retries
+// after passing faults, so a read sends at most MaxRetries+1 requests
+// that fail that way.
 type retrier struct {
-	c         *Client
-	start     time.Time
-	attempts  int // requests sent
-	transient int // retries counted against MaxRetries
-	busy      int // retries because the portal was busy
+	c          *Client
+	start      time.Time
+	attempts   int       // requests sent
+	transient  int       // retries counted against MaxRetries
+	busy       int       // retries because the portal was busy
+	lastSent   time.Time // when the last request left, after its waits
+	last       error     // the last error retried
+	retryAfter time.Duration
 }
 
 func (c *Client) newRetrier() *retrier {
@@ -102,14 +109,19 @@ func (c *Client) newRetrier() *retrier {
 // fail gives the error to return).
 func (r *retrier) next(ctx context.Context, err error, sent time.Time) (time.Duration, bool) {
 	c := r.c
+	r.last = err
 	switch classify(err) {
 	case retryBusy:
 		c.flow.refused(sent)
 		wait := c.backoff(r.busy, busyBaseDelay, busyMaxDelay)
-		if ra := retryAfter(err); ra > wait {
+		ra := retryAfter(err)
+		if ra > wait {
 			wait = ra + jitter(ra/10+100*time.Millisecond)
 		}
 		if clock.Since(c.clock, r.start)+wait > c.cfg.BusyTimeout {
+			if ra > 0 && clock.Since(c.clock, r.start)+ra > c.cfg.BusyTimeout {
+				r.retryAfter = ra // The portal asked for more than is left.
+			}
 			return 0, false
 		}
 		r.busy++
@@ -148,13 +160,18 @@ func (r *retrier) fail(err error) error {
 			apiErr.UnblocksIn = clock.Until(r.c.clock, reset)
 		}
 	}
-	if r.attempts <= 1 {
+	if r.attempts <= 1 && r.retryAfter == 0 {
 		return err
 	}
-	return &RetriesExhaustedError{
+	busy := classify(err) == retryBusy
+	e := &RetriesExhaustedError{
 		Attempts: r.attempts, Last: err,
-		Busy: classify(err) == retryBusy, Waited: clock.Since(r.c.clock, r.start),
+		Busy: busy, Waited: clock.Since(r.c.clock, r.start),
 	}
+	if busy {
+		e.RetryAfter, e.BusyTimeout = r.retryAfter, r.c.cfg.BusyTimeout
+	}
+	return e
 }
 
 // A busy portal's retries wait little themselves: the flow control, whose

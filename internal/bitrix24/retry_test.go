@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,8 +25,8 @@ func TestCall_busyIsBoundedByTimeNotCount(t *testing.T) {
 		t.Fatalf("want a busy RetriesExhaustedError, got %v", err)
 	}
 	took := clk.Now().Sub(start)
-	// It may overrun the budget by the flow control's last pacing wait.
-	if took < time.Minute || took > 2*time.Minute+10*time.Second {
+	// The flow control's waits count too: the read ends within the budget.
+	if took < time.Minute || took > 2*time.Minute {
 		t.Fatalf("gave up after %s of fake time, want close to the 2m budget", took)
 	}
 	if n := len(p.requests()); n < 5 || n != ex.Attempts {
@@ -121,5 +122,117 @@ func TestParseAnswer_wording(t *testing.T) {
 	}
 	if _, err := ParsePortalURL("example.bitrix24.com:443", false); err == nil || !strings.Contains(err.Error(), "must start with https://") {
 		t.Fatalf("URL without a scheme: got %v", err)
+	}
+}
+
+// alternatingPortal answers request i with answers[i % len(answers)] and
+// counts the requests.
+func alternatingPortal(t *testing.T, answers ...cannedAnswer) (*int64, *httptest.Server) {
+	t.Helper()
+	var n int64
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		a := answers[n%int64(len(answers))]
+		n++
+		mu.Unlock()
+		for k, v := range a.headers {
+			w.Header().Set(k, v)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(max(a.status, 200))
+		_, _ = w.Write([]byte(a.body))
+	}))
+	t.Cleanup(srv.Close)
+	return &n, srv
+}
+
+const iseBatch = `{"result":{"result":[],"result_error":{"c0":{"error":"INTERNAL_SERVER_ERROR","error_description":"x"},"c1":{"error":"INTERNAL_SERVER_ERROR","error_description":"x"}}}}`
+
+// One read has one budget of retries after passing faults, whether the
+// batch call fails as a whole (HTTP 500) or its commands fail inside it:
+// max_retries+1 requests in all, not (max_retries+1)².
+func TestRunCommands_oneRetryBudgetForPassingFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		ids     []string
+		answers []cannedAnswer
+	}{
+		{"a single read, every request 500", []string{"chat1"}, []cannedAnswer{{status: 500, body: `{"error":"INTERNAL_SERVER_ERROR","error_description":"x"}`}}},
+		{"a batch, every request 500", []string{"chat1", "chat2"}, []cannedAnswer{{status: 500, body: `{"error":"INTERNAL_SERVER_ERROR","error_description":"x"}`}}},
+		{"a batch, 500 and failed commands by turns", []string{"chat1", "chat2"}, []cannedAnswer{
+			{status: 500, body: `{"error":"INTERNAL_SERVER_ERROR","error_description":"x"}`}, {body: iseBatch}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, srv := alternatingPortal(t, tc.answers...)
+			c, _ := fakeClockClient(t, srv, func(cfg *Config) { cfg.MaxRetries = 3 })
+			got := c.readDialogs(context.Background(), tc.ids)
+			var ex *RetriesExhaustedError
+			if !errors.As(got[0].err, &ex) || ex.Attempts != 4 {
+				t.Fatalf("want a RetriesExhaustedError after 4 attempts, got %v", got[0].err)
+			}
+			if *n != 4 {
+				t.Fatalf("max_retries 3: want 4 requests for the read, got %d", *n)
+			}
+		})
+	}
+}
+
+// busy_timeout bounds the whole read, at the batch and the call layer
+// together, including the flow control's waits: the read ends within it.
+func TestRunCommands_busyTimeoutBoundsTheWholeRead(t *testing.T) {
+	const qleBatch = `{"result":{"result":[],"result_error":{"c0":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"x"},"c1":{"error":"QUERY_LIMIT_EXCEEDED","error_description":"x"}}}}`
+	for _, tc := range []struct {
+		name    string
+		ids     []string
+		answers []cannedAnswer
+	}{
+		{"a single read", []string{"chat1"}, []cannedAnswer{{status: 503, body: qleBody}}},
+		{"a batch refused as a whole and by command by turns", []string{"chat1", "chat2"}, []cannedAnswer{{status: 503, body: qleBody}, {body: qleBatch}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, srv := alternatingPortal(t, tc.answers...)
+			c, clk := fakeClockClient(t, srv, func(cfg *Config) { cfg.MaxRetries = 1; cfg.BusyTimeout = 2 * time.Minute })
+			start := clk.Now()
+			got := c.readDialogs(context.Background(), tc.ids)
+			took := clk.Now().Sub(start)
+			var ex *RetriesExhaustedError
+			if !errors.As(got[0].err, &ex) || !ex.Busy || !HasCode(got[0].err, CodeQueryLimitExceeded) {
+				t.Fatalf("want a busy RetriesExhaustedError, got %v", got[0].err)
+			}
+			if took > 2*time.Minute || took < time.Minute {
+				t.Fatalf("the read gave up after %s of fake time, want within the 2m busy_timeout and close to it", took)
+			}
+			if *n < 5 || int(*n) != ex.Attempts {
+				t.Fatalf("want many attempts (more than max_retries), got %d requests and %d attempts", *n, ex.Attempts)
+			}
+		})
+	}
+}
+
+// A Retry-After longer than what is left of busy_timeout ends the read at
+// once, and the error says that the portal asked to wait that long.
+func TestCall_retryAfterBeyondBusyTimeout(t *testing.T) {
+	_, srv := newCannedPortal(t, cannedAnswer{status: 503, headers: map[string]string{"Retry-After": "3600"}, body: qleBody})
+	c, clk := fakeClockClient(t, srv, nil)
+	start := clk.Now()
+	_, err := c.GetDialog(context.Background(), "chat1")
+	var ex *RetriesExhaustedError
+	if !errors.As(err, &ex) || ex.RetryAfter != time.Hour || ex.BusyTimeout != DefaultBusyTimeout || !HasCode(err, CodeQueryLimitExceeded) {
+		t.Fatalf("want a RetriesExhaustedError with the 1h Retry-After, got %#v", err)
+	}
+	if took := clk.Now().Sub(start); took > time.Second {
+		t.Fatalf("gave up after %s, want at once", took)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "asked to wait 1h (Retry-After), beyond busy_timeout (5m)") {
+		t.Fatalf("the error does not say why it gave up: %s", msg)
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 5 * time.Minute: "5m", 125 * time.Second: "2m5s", 1500 * time.Millisecond: "2s"} {
+		if got := ShortDuration(d); got != want {
+			t.Errorf("ShortDuration(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -65,8 +65,14 @@ func (c *Client) CallWrite(ctx context.Context, method string, params map[string
 	r := c.newRetrier()
 	refreshed := false
 	for {
-		result, sent, err := c.attempt(ctx, method, params)
-		r.attempts++
+		result, sent, err := c.attempt(ctx, r, method, params)
+		if errors.Is(err, errOutOfBusyTime) { // Nothing was sent: the flow control would wait past busy_timeout.
+			return nil, r.fail(r.last)
+		}
+		if !sent.IsZero() {
+			r.attempts++
+			r.lastSent = sent
+		}
 		if err == nil {
 			return result.Result, nil
 		}

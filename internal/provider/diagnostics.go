@@ -41,6 +41,13 @@ func readErrorText(dialogID string, err error) (summary, detail string) {
 		if exhausted.Busy {
 			tries = fmt.Sprintf(" (after %d attempts in %s)", exhausted.Attempts, exhausted.Waited.Round(time.Second))
 		}
+		if exhausted.RetryAfter > 0 {
+			// Not "busy for all of busy_timeout": the portal asked for longer.
+			_, detail = readErrorText(dialogID, exhausted.Last)
+			return summary, fmt.Sprintf("%s\n\nThe portal asked to wait %s (Retry-After) before trying again, beyond busy_timeout (%s), "+
+				"so the provider did not wait. Run Terraform again after that, or raise busy_timeout (BITRIX24_BUSY_TIMEOUT).",
+				strings.SplitN(detail, "\n\n", 2)[0], bitrix24.ShortDuration(exhausted.RetryAfter), bitrix24.ShortDuration(exhausted.BusyTimeout))
+		}
 	}
 	var down *bitrix24.PortalDownError
 	if errors.As(err, &down) {

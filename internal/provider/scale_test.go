@@ -22,7 +22,15 @@ func TestPlan120DialogsUnderTheLeakyBucket(t *testing.T) {
 	}{
 		// 120 requests: 49 at once, then 2 per second.
 		{"one request per read", `batch_window = "0s"`, 120, 90 * time.Second},
-		{"coalesced into batch calls", "", 24, 30 * time.Second},
+		// Terraform keeps at most 10 reads in flight (-parallelism), so a
+		// call holds at most 10 reads: 12 calls at best. How many reads
+		// join a call depends on how soon Terraform starts the next ones
+		// after a call is answered, which the machine's load decides: 20–22
+		// calls with Terraform and 25–30 with OpenTofu 1.12.6 on a loaded
+		// 2-core machine. 40 (3 reads a call on average, against 120
+		// without coalescing) still fails when coalescing breaks, and stays
+		// below the bucket's burst so that pacing plays no part.
+		{"coalesced into batch calls", "", 40, 30 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
