@@ -17,8 +17,8 @@ import (
 // answer's "scope" split at commas. For a webhook that is its permissions
 // (apauth/auth.php::onRestCheckAuth implodes getPasswordScope, without the
 // user_basic/user_brief aliases fillAlternativeScope adds for the check);
-// for a token, the scope the OAuth server gave for it. explode(',', ”)
-// is [""], so a caller without scopes answers [""].
+// for a token, the scope the OAuth server gave for it. PHP's explode of an
+// empty string is [""], so a caller without scopes answers [""].
 //
 // With a true FULL it answers ScopeManager::listScope(), every scope the
 // portal offers. Guess: the fake has no module list, so it answers the
