@@ -269,10 +269,20 @@ func tail(s string) string {
 	return strings.Join(keep, "\n")
 }
 
-func dialogGets(want int) func(*testing.T, *fakeportal.Portal) {
+// requests checks the portal's requests by method: exactly those named,
+// with those counts, and no other.
+func requests(want map[string]int) func(*testing.T, *fakeportal.Portal) {
 	return func(t *testing.T, p *fakeportal.Portal) {
-		if got := p.Requests("im.dialog.get"); got != want {
-			t.Errorf("the portal received %d im.dialog.get requests, want %d", got, want)
+		got := p.Stats().Requests
+		for method, n := range got {
+			if n != want[method] {
+				t.Errorf("the portal received %d %s requests, want %d (all: %v)", n, method, want[method], got)
+			}
+		}
+		for method, n := range want {
+			if got[method] != n {
+				t.Errorf("the portal received %d %s requests, want %d (all: %v)", got[method], method, n, got)
+			}
 		}
 	}
 }

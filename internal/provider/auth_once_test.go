@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+)
+
+// Four data sources of three kinds, none of which can be read without
+// credentials the portal accepts.
+const fourReads = `
+data "bitrix24_dialog" "a" {
+  dialog_id = "chat42"
+}
+data "bitrix24_dialog" "b" {
+  dialog_id = "chat1439"
+}
+data "bitrix24_dialogs" "c" {
+  dialog_ids = ["chat42", "sg103"]
+}
+data "bitrix24_user" "d" {
+  email = "olga@example.com"
+}
+`
+
+// errorBlocks counts the error diagnostics Terraform printed.
+func errorBlocks(output string) int {
+	return strings.Count(output, "Error: ")
+}
+
+// Issue 18: a wrong webhook code gave the same error once per data source.
+// The credentials are checked once when the provider is configured: one
+// error, and one request.
+func TestAuthOnce_wrongWebhookCodeIsOneError(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	config := providerRequirement + fmt.Sprintf("provider \"bitrix24\" {\n  webhook_url = %q\n}\n", srv.URL+"/rest/1/"+wrongWebhookCode+"/") + fourReads
+	res := runPlan(t, config, nil)
+	if res.err == nil {
+		t.Fatalf("the plan succeeded with a wrong webhook code:\n%s", tail(res.output))
+	}
+	if n := errorBlocks(res.output); n != 1 {
+		t.Fatalf("want exactly one error block, got %d:\n%s", n, tail(res.output))
+	}
+	if want := errorRe("Bitrix24 portal refused the credentials", `"webhook_url" in the provider configuration`, "HTTP 401",
+		"INVALID_CREDENTIALS", "Copy the webhook URL again", "no data source was read"); !want.MatchString(res.output) {
+		t.Fatalf("the output lacks %s:\n%s", want, tail(res.output))
+	}
+	if strings.Contains(res.output, wrongWebhookCode) {
+		t.Fatal("the output holds the webhook code")
+	}
+	requests(map[string]int{"scope": 1})(t, portal)
+}
+
+// A webhook without im fails once with a diagnostic that names im; before,
+// every read failed with insufficient_scope. bitrix24_user alone would not
+// need im, but the provider's reads of chats all do.
+func TestAuthOnce_missingIMScopeIsOneError(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	config := providerRequirement + fmt.Sprintf("provider \"bitrix24\" {\n  portal_url = %q\n  user_id = 9\n  webhook_code = \"crmonlywebhook9\"\n}\n", srv.URL) + fourReads
+	res := runPlan(t, config, nil)
+	if res.err == nil {
+		t.Fatalf("the plan succeeded without the im scope:\n%s", tail(res.output))
+	}
+	if n := errorBlocks(res.output); n != 1 {
+		t.Fatalf("want exactly one error block, got %d:\n%s", n, tail(res.output))
+	}
+	if want := errorRe("Bitrix24 credentials lack the im scope", `"user_id" in the provider configuration and "webhook_code" in the provider configuration`,
+		`has the scopes "crm", but not im (Chat and notifications)`, `tick "Chat and notifications (im)"`); !want.MatchString(res.output) {
+		t.Fatalf("the output lacks %s:\n%s", want, tail(res.output))
+	}
+	requests(map[string]int{"scope": 1})(t, portal)
+}
+
+// A passing fault of the check does not fail the plan: the check is
+// retried like any call (here a 503 once), and a check that still fails for
+// a passing reason lets the reads go ahead.
+func TestAuthOnce_passingFaultsDoNotFailThePlan(t *testing.T) {
+	t.Parallel()
+	t.Run("503 once", func(t *testing.T) {
+		t.Parallel()
+		portal, srv := faultPortal(t, fakeportal.Faults{FailNext: 1, FailStatus: 503})
+		res := runPlan(t, providerRequirement+webhookProvider(srv)+readChat42Output, nil)
+		if res.err != nil || !strings.Contains(res.output, "id = 42") {
+			t.Fatalf("plan error = %v:\n%s", res.err, tail(res.output))
+		}
+		requests(map[string]int{"scope": 2, "im.dialog.get": 1})(t, portal)
+	})
+	t.Run("503 for all the check's retries", func(t *testing.T) {
+		t.Parallel()
+		portal, srv := faultPortal(t, fakeportal.Faults{FailNext: 2, FailStatus: 503})
+		res := runPlan(t, providerRequirement+webhookProvider(srv, "max_retries = 1")+readChat42Output, map[string]string{"TF_LOG_PROVIDER": "warn"})
+		if res.err != nil || !strings.Contains(res.output, "id = 42") {
+			t.Fatalf("plan error = %v:\n%s", res.err, tail(res.output))
+		}
+		if !strings.Contains(res.output, "The Bitrix24 credential check (scope) failed for a reason that may pass") {
+			t.Fatalf("no warning was logged:\n%s", tail(res.output))
+		}
+		requests(map[string]int{"scope": 2, "im.dialog.get": 1})(t, portal)
+	})
+}
+
+// A plan with good credentials sends the check once, besides its reads.
+func TestAuthOnce_oneCheckPerPlan(t *testing.T) {
+	t.Parallel()
+	portal, srv := startPortal(t)
+	res := runPlan(t, providerRequirement+webhookProvider(srv)+fourReads, nil)
+	if res.err != nil {
+		t.Fatalf("plan failed: %v\n%s", res.err, tail(res.output))
+	}
+	if n := portal.Requests("scope"); n != 1 {
+		t.Fatalf("want one scope request, got %d: %s", n, portal.Stats().Summary())
+	}
+}
