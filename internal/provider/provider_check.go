@@ -96,15 +96,19 @@ func refusedDiagnostic(err error, auth bitrix24.Auth, s settings) (summary, deta
 	const after = "\n\nThe provider checks the credentials once, when it is configured (the scope method), so no data source was read."
 	var oauthErr *bitrix24.OAuthError
 	if errors.As(err, &oauthErr) {
-		return summary, fmt.Sprintf("The access token in %s expired or was refused, and %s.\n\n%s%s", where,
+		return summary, fmt.Sprintf("The access token set by %s expired or was refused, and %s.\n\n%s%s", where,
 			strings.Replace(oauthErr.Error(), "refreshing the OAuth access token failed", "refreshing it failed", 1), oauthHint(oauthErr.Code), after)
 	}
 	var apiErr *bitrix24.APIError
 	if !errors.As(err, &apiErr) {
 		return summary, err.Error() + after
 	}
-	answer := fmt.Sprintf("The portal refused the credentials in %s: it answered the credential check (%s) with HTTP %d, error %s%s.",
-		where, apiErr.Method, apiErr.HTTPStatus, codeOrNone(apiErr.Code), describe(apiErr.Description))
+	what := "webhook"
+	if auth.OAuth != nil {
+		what = "access token"
+	}
+	answer := fmt.Sprintf("The portal refused the %s set by %s: it answered the credential check (%s) with HTTP %d, error %s%s.",
+		what, where, apiErr.Method, apiErr.HTTPStatus, codeOrNone(apiErr.Code), describe(apiErr.Description))
 	return summary, answer + "\n\n" + refusedHint(apiErr, auth, where) + after
 }
 
@@ -114,7 +118,7 @@ func refusedHint(e *bitrix24.APIError, auth bitrix24.Auth, where string) string 
 	switch {
 	case auth.OAuth == nil && (bitrix24.SameCode(e.Code, bitrix24.CodeInvalidCredentials) || bitrix24.SameCode(e.Code, bitrix24.CodeNoAuthFound)):
 		return "The webhook's user id or code is wrong: the webhook may have been deleted or its code regenerated. Copy the " +
-			"webhook URL again from the portal (Developer resources → Other → Inbound webhook) and set it in " + where + "."
+			"webhook URL again from the portal (Developer resources → Inbound webhook) and set it in " + where + "."
 	case auth.OAuth != nil && (bitrix24.SameCode(e.Code, bitrix24.CodeInvalidToken) || bitrix24.SameCode(e.Code, bitrix24.CodeNoAuthFound)):
 		return "The portal does not know the access token: it may belong to another portal, or the application was removed. " +
 			"Set a valid access token in " + where + "."
@@ -132,7 +136,7 @@ const maxListedScopes = 20
 // missingIMDetail says that the credentials lack im, lists the scopes they
 // have, and says how to add it.
 func missingIMDetail(scopes []string, auth bitrix24.Auth, s settings) string {
-	what, fix := "webhook", "Edit the inbound webhook in the portal (Developer resources → Other → Inbound webhook), tick "+
+	what, fix := "webhook", "Edit the inbound webhook in the portal (Developer resources → Inbound webhook), tick "+
 		"\"Chat and notifications (im)\" in its permissions, save, and run Terraform again."
 	if auth.OAuth != nil {
 		what, fix = "access token", "Add the im scope (Chat and notifications) to the application's permissions in the portal, "+
@@ -152,7 +156,7 @@ func missingIMDetail(scopes []string, auth bitrix24.Auth, s settings) string {
 			has += fmt.Sprintf(" and %d more", len(scopes)-maxListedScopes)
 		}
 	}
-	return fmt.Sprintf("The portal says the %s in %s has %s, but not im (Chat and notifications), which every read of a chat "+
+	return fmt.Sprintf("The portal says the %s set by %s has %s, but not im (Chat and notifications), which every read of a chat "+
 		"needs.\n\n%s\n\nThe provider checks the credentials once, when it is configured (the scope method), so no data source was read.",
 		what, credentialSettings(auth, s), has, fix)
 }
