@@ -1,11 +1,17 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/planharness"
 )
 
 // Four data sources of three kinds, none of which can be read without
@@ -114,4 +120,36 @@ func TestAuthOnce_oneCheckPerPlan(t *testing.T) {
 	if n := portal.Requests("scope"); n != 1 {
 		t.Fatalf("want one scope request, got %d: %s", n, portal.Stats().Summary())
 	}
+}
+
+// An expired token with refresh settings is not refreshed by the check:
+// Bitrix24 replaces the refresh token on every refresh, so a refresh in
+// every configuration used the configured one up in the plan walk of
+// `terraform apply`, and the apply walk, which reads nothing, failed with
+// invalid_grant. The first read refreshes; the apply walk's check sees
+// expired_token and leaves it.
+func TestAuthOnce_applyWithRefreshSettings(t *testing.T) {
+	t.Parallel()
+	portal, srv := faultPortal(t, fakeportal.Faults{})
+	bin := providerBinaryDir(t)
+	dir := t.TempDir()
+	config := providerRequirement + "provider \"bitrix24\" {\n" + oauthBody(liveRefreshToken)(srv.URL) + "\n}\n" + readChat42Output
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := planharness.WriteCLIConfig(dir, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Getenv("TF_ACC_TERRAFORM_PATH"), "apply", "-auto-approve", "-input=false", "-no-color", "-lock=false")
+	cmd.Dir = dir
+	cmd.Env = planharness.Env(rc, nil)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "id = 42") {
+		t.Fatalf("apply error = %v:\n%s", err, tail(string(out)))
+	}
+	// One check per configuration (plan walk, apply walk), one refresh.
+	requests(map[string]int{"scope": 2, "oauth/token": 1, "im.dialog.get": 2})(t, portal)
 }

@@ -120,13 +120,13 @@ output "id" {
 				if n := p.Stats().TokenRefreshes; n != 1 {
 					t.Errorf("want one refresh, got %d", n)
 				}
-				// The check refreshed the token and asked again; the read used the new one.
-				requests(map[string]int{"scope": 2, "oauth/token": 1, "im.dialog.get": 1})(t, p)
+				// The check leaves the refresh to the first read (checkCredentials).
+				requests(map[string]int{"scope": 1, "oauth/token": 1, "im.dialog.get": 2})(t, p)
 			}},
 		{name: "expired OAuth token, refresh token already used", provider: oauthBody(usedRefreshToken),
-			want: []string{"Bitrix24 portal refused the credentials", `"access_token" in the provider configuration`, "refreshing it failed", "HTTP 400", "invalid_grant", "already used",
+			want: []string{`dialog "chat42"`, "refreshing it failed", "HTTP 400", "invalid_grant", "already used",
 				"update access_token and refresh_token"}, bound: 10 * time.Second,
-			check: requests(map[string]int{"scope": 1, "oauth/token": 1})},
+			check: requests(map[string]int{"scope": 1, "oauth/token": 1, "im.dialog.get": 1})},
 		{name: "expired OAuth token, no refresh settings",
 			provider: func(url string) string {
 				return fmt.Sprintf("portal_url = %q\naccess_token = %q", url, expiredAccessToken)

@@ -26,8 +26,31 @@ import (
 // timeouts, an answer it cannot read) is logged as a warning and the reads
 // go ahead: they retry on their own and report the fault if it lasts. The
 // user scopes are not checked: only bitrix24_user needs them, and it says so.
-func checkCredentials(ctx context.Context, client *bitrix24.Client, auth bitrix24.Auth, s settings) diag.Diagnostics {
+//
+// An expired (or unknown) access token with refresh settings is not
+// refreshed for the check: the first read that needs it refreshes it.
+// Bitrix24 replaces the refresh token on every refresh and the provider
+// cannot store the new one, so a refresh in every configuration would use
+// the configured refresh token up in the first: `terraform apply`
+// configures the provider again for its apply walk, which then fails with
+// invalid_grant although it has nothing to read.
+func checkCredentials(ctx context.Context, client *bitrix24.Client, cfg bitrix24.Config, s settings) diag.Diagnostics {
 	var diags diag.Diagnostics
+	auth := cfg.Auth
+	if o := auth.OAuth; o != nil && o.RefreshToken != "" {
+		// The same settings without the refresh ones: a client that
+		// reports expired_token instead of refreshing. It sends the one
+		// request before any read, so its own flow control and breaker
+		// see all there is to see.
+		plain := *o
+		plain.RefreshToken, plain.ClientID, plain.ClientSecret = "", "", ""
+		cfg.Auth = bitrix24.Auth{OAuth: &plain}
+		var err error
+		if client, err = bitrix24.New(cfg); err != nil {
+			tflog.Warn(ctx, "The Bitrix24 credential check was skipped", map[string]any{"error": err.Error()})
+			return diags
+		}
+	}
 	// The settings the auth mode was built from (pickAuthMode empties the
 	// environment variables of the other modes), to name in diagnostics.
 	if _, chosen, ok := pickAuthMode(s, &diag.Diagnostics{}); ok {
@@ -36,6 +59,10 @@ func checkCredentials(ctx context.Context, client *bitrix24.Client, auth bitrix2
 	scopes, err := client.Scopes(ctx)
 	switch {
 	case err == nil:
+	case auth.OAuth != nil && auth.OAuth.RefreshToken != "" &&
+		(bitrix24.HasCode(err, bitrix24.CodeExpiredToken) || bitrix24.HasCode(err, bitrix24.CodeInvalidToken)):
+		tflog.Debug(ctx, "The Bitrix24 access token has expired or is unknown; the first read refreshes it", map[string]any{"error": err.Error()})
+		return diags
 	case bitrix24.AuthRefused(err):
 		summary, detail := refusedDiagnostic(err, auth, s)
 		diags.AddError(summary, cutDetail(detail))

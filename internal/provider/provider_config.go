@@ -154,7 +154,7 @@ func (p *bitrix24Provider) Configure(ctx context.Context, req provider.Configure
 	})
 	// One request per configuration: a refused webhook or token fails here
 	// once instead of in every read.
-	resp.Diagnostics.Append(checkCredentials(ctx, client, auth, s)...)
+	resp.Diagnostics.Append(checkCredentials(ctx, client, clientCfg, s)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
