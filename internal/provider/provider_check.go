@@ -121,11 +121,6 @@ func refusedDiagnostic(err error, auth bitrix24.Auth, s settings) (summary, deta
 	summary = "Bitrix24 portal refused the credentials"
 	where := credentialSettings(auth, s)
 	const after = "\n\nThe provider checks the credentials once, when it is configured (the scope method), so no data source was read."
-	var oauthErr *bitrix24.OAuthError
-	if errors.As(err, &oauthErr) {
-		return summary, fmt.Sprintf("The access token set by %s expired or was refused, and %s.\n\n%s%s", where,
-			strings.Replace(oauthErr.Error(), "refreshing the OAuth access token failed", "refreshing it failed", 1), oauthHint(oauthErr.Code), after)
-	}
 	var apiErr *bitrix24.APIError
 	if !errors.As(err, &apiErr) {
 		return summary, err.Error() + after
