@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/bitrix24"
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/planharness"
 )
@@ -152,4 +153,87 @@ func TestAuthOnce_applyWithRefreshSettings(t *testing.T) {
 	}
 	// One check per configuration (plan walk, apply walk), one refresh.
 	requests(map[string]int{"scope": 2, "oauth/token": 1, "im.dialog.get": 2})(t, portal)
+}
+
+// checkCredentials against the fake portal, without Terraform: what fails
+// the configuration and what does not.
+func TestUnitCheckCredentials(t *testing.T) {
+	portal, srv := startPortal(t)
+	portal.AddToken(fakeportal.Token{AccessToken: "user-only-token-1", UserID: 1, Scopes: []string{"user"}})
+	portal.AddToken(fakeportal.Token{AccessToken: "no-scope-token-1", UserID: 1})
+	portal.AddToken(fakeportal.Token{AccessToken: expiredAccessToken, UserID: 1, Scopes: []string{"im"}, ExpiresAt: 1})
+	config := func(values map[string]string) settings {
+		s := settings{}
+		for _, spec := range settingSpecs {
+			v := values[spec.attr]
+			s[spec.attr] = setting{settingSpec: spec, value: v, fromConfig: v != ""}
+		}
+		return s
+	}
+	token := func(tok string, extra ...string) map[string]string {
+		m := map[string]string{attrPortalURL: srv.URL, attrAccessToken: tok}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i]] = extra[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		values map[string]string
+		want   []string // nil: no diagnostic
+	}{
+		{"webhook with im", map[string]string{attrWebhookURL: srv.URL + "/rest/1/" + testWebhookCode + "/"}, nil},
+		{"wrong webhook code", map[string]string{attrWebhookURL: srv.URL + "/rest/1/" + wrongWebhookCode + "/"},
+			[]string{"Bitrix24 portal refused the credentials", "webhook set by \"webhook_url\"", "INVALID_CREDENTIALS"}},
+		{"webhook without im", map[string]string{attrPortalURL: srv.URL, attrUserID: "9", attrWebhookCode: "crmonlywebhook9"},
+			[]string{"Bitrix24 credentials lack the im scope", `"crm"`, "tick"}},
+		{"token with im", token(testAccessToken), nil},
+		{"token without im", token("user-only-token-1"), []string{"lack the im scope", `access token set by "access_token"`, `"user"`, "re-authorize"}},
+		{"token whose answer has no scopes", token("no-scope-token-1"), nil},
+		{"unknown token", token("unknown-token-12345"), []string{"refused", "invalid_token", "does not know the access token"}},
+		{"expired token", token(expiredAccessToken), []string{"refused", "expired_token", "refresh_token, client_id and client_secret"}},
+		{"expired token with refresh settings", token(expiredAccessToken, attrRefreshToken, liveRefreshToken, attrClientID, "app.demo",
+			attrClientSecret, oauthClientSecret, attrOAuthURL, srv.URL+"/oauth/token/"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := config(tc.values)
+			auth, diags := resolveAuth(s)
+			if diags.HasError() {
+				t.Fatal(diags)
+			}
+			cfg, _ := resolveTuning(s)
+			cfg.Auth = auth
+			client, err := bitrix24.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diags = checkCredentials(context.Background(), client, cfg, s)
+			if tc.want == nil {
+				if diags.HasError() {
+					t.Fatalf("want no error, got %v", diags)
+				}
+				return
+			}
+			if diags.ErrorsCount() != 1 {
+				t.Fatalf("want one error, got %v", diags)
+			}
+			text := diags[0].Summary() + "\n" + diags[0].Detail()
+			if !errorRe(tc.want...).MatchString(text) {
+				t.Fatalf("the diagnostic lacks %q:\n%s", tc.want, text)
+			}
+		})
+	}
+	if n := portal.Stats().TokenRefreshes; n != 0 {
+		t.Fatalf("the check refreshed a token %d times", n)
+	}
+	// Passing faults do not fail the configuration.
+	portal.SetFaults(fakeportal.Faults{FailNext: 1000, FailStatus: 500})
+	s := config(map[string]string{attrWebhookURL: srv.URL + "/rest/1/" + testWebhookCode + "/", "max_retries": "0"})
+	auth, _ := resolveAuth(s)
+	cfg, _ := resolveTuning(s)
+	cfg.Auth = auth
+	client, _ := bitrix24.New(cfg)
+	if diags := checkCredentials(context.Background(), client, cfg, s); diags.HasError() {
+		t.Fatalf("a 500 failed the configuration: %v", diags)
+	}
 }
