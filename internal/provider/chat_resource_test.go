@@ -36,8 +36,10 @@ func members(ids ...int64) knownvalue.Check {
 
 // statsLog logs the portal's counters since the last one (reset before a
 // step, it counts the apply; otherwise also the refreshes and plans
-// around it), as a state
-// check at the end of a step, and starts them again.
+// around it), as a state check at the end of a step, and starts them
+// again. Every Terraform command that configures the provider adds one
+// scope request, the credential check: two in an apply step (its plan and
+// apply walks).
 type statsLog struct {
 	t     *testing.T
 	p     *fakeportal.Portal
