@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -362,7 +364,16 @@ func TestChatResource_applyErrors(t *testing.T) {
 	})
 	t.Run("lost and not found", func(t *testing.T) {
 		p, srv := startPortal(t)
-		p.SetFaults(fakeportal.Faults{ResetNext: 1})
+		// The connection of the first im.chat.add is reset before the
+		// chat is made (the credential checks come first).
+		var once sync.Once
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(strings.ToLower(r.URL.Path), "/im.chat.add") {
+				once.Do(func() { p.SetFaults(fakeportal.Faults{ResetNext: 1}) })
+			}
+			p.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testProviderFactories,
 			Steps: []resource.TestStep{{

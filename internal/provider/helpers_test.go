@@ -320,6 +320,25 @@ func cannedPortal(t *testing.T, status int, contentType, body string) *httptest.
 	return srv
 }
 
+// cannedReads is cannedPortal with the credential check (scope) answered
+// ["im"], so that the canned answer reaches the reads and their
+// diagnostics are what is tested.
+func cannedReads(t *testing.T, status int, contentType, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := strings.TrimSuffix(r.URL.Path, ".json"); strings.HasSuffix(p, "/scope") {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"result":["im"]}`))
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // startTLSPortal serves the demo portal over HTTPS with a certificate from
 // a throwaway CA, as a self-hosted portal with an internal CA does.
 func startTLSPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server, *fakeportal.TestCA) {
