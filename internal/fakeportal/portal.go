@@ -1,5 +1,5 @@
 // Package fakeportal is an in-memory Bitrix24 portal that speaks the REST
-// wire format: webhook and OAuth auth, im.dialog.get, im.chat.get,
+// wire format: webhook and OAuth auth, scope, im.dialog.get, im.chat.get,
 // im.search.chat.list, user.get, batch, the time block, the portal's error
 // codes and HTTP statuses, its leaky-bucket and operating-time limits, and
 // injected faults.
@@ -312,6 +312,8 @@ func (p *Portal) dispatch(c *caller, method string, params map[string]any) (any,
 		return p.messageMethod(c, method, params)
 	case "profile":
 		return p.profile(c)
+	case "scope":
+		return p.scopeList(c, params)
 	case "server.time":
 		return p.now().Format(time.RFC3339), nil
 	}

@@ -93,7 +93,7 @@ list "bitrix24_chat" "limited" {
 // Bad input and portal failures are diagnostics of the query.
 func TestChatListErrors(t *testing.T) {
 	_, srv := listPortal(t)
-	canned := cannedPortal(t, 401, "application/json", `{"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"}`)
+	canned := cannedReads(t, 401, "application/json", `{"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"}`)
 	for _, tc := range []struct {
 		name, config string
 		want         []string

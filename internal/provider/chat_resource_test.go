@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -36,8 +38,10 @@ func members(ids ...int64) knownvalue.Check {
 
 // statsLog logs the portal's counters since the last one (reset before a
 // step, it counts the apply; otherwise also the refreshes and plans
-// around it), as a state
-// check at the end of a step, and starts them again.
+// around it), as a state check at the end of a step, and starts them
+// again. Every Terraform command that configures the provider adds one
+// scope request, the credential check: two in an apply step (its plan and
+// apply walks).
 type statsLog struct {
 	t     *testing.T
 	p     *fakeportal.Portal
@@ -360,7 +364,16 @@ func TestChatResource_applyErrors(t *testing.T) {
 	})
 	t.Run("lost and not found", func(t *testing.T) {
 		p, srv := startPortal(t)
-		p.SetFaults(fakeportal.Faults{ResetNext: 1})
+		// The connection of the first im.chat.add is reset before the
+		// chat is made (the credential checks come first).
+		var once sync.Once
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(strings.ToLower(r.URL.Path), "/im.chat.add") {
+				once.Do(func() { p.SetFaults(fakeportal.Faults{ResetNext: 1}) })
+			}
+			p.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testProviderFactories,
 			Steps: []resource.TestStep{{

@@ -230,15 +230,15 @@ func TestDialogDataSource_portalErrors(t *testing.T) {
 		},
 		"wrong webhook code": {
 			fmt.Sprintf("provider \"bitrix24\" {\n webhook_url = %q\n}\n", srv.URL+"/rest/1/wrongcode/") + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 401", "INVALID_CREDENTIALS", "webhook_url", "im scope"),
+			errorRe("Bitrix24 portal refused the credentials", `"webhook_url" in the provider configuration`, "HTTP 401", "INVALID_CREDENTIALS", "Copy the webhook URL again"),
 		},
 		"webhook without im scope": {
 			fmt.Sprintf("provider \"bitrix24\" {\n webhook_url = %q\n}\n", srv.URL+"/rest/9/crmonlywebhook9/") + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 401", "insufficient_scope", "lacks the im scope"),
+			errorRe("Bitrix24 credentials lack the im scope", `the scopes "crm", but not im`),
 		},
 		"unknown oauth token": {
 			fmt.Sprintf("provider \"bitrix24\" {\n portal_url = %q\n access_token = \"nosuchtoken\"\n}\n", srv.URL) + `data "bitrix24_dialog" "x" { dialog_id = "chat42" }`,
-			errorRe(`dialog "chat42"`, "HTTP 401", "invalid_token", "did not accept the credentials"),
+			errorRe("Bitrix24 portal refused the credentials", `"access_token" in the provider configuration`, "HTTP 401", "invalid_token", "does not know the access token"),
 		},
 	}
 	for name, tc := range cases {
@@ -296,7 +296,7 @@ func TestDialogDataSource_cannedErrors(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := cannedPortal(t, tc.status, tc.contentType, tc.body)
+			srv := cannedReads(t, tc.status, tc.contentType, tc.body)
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps: []resource.TestStep{{
@@ -310,7 +310,7 @@ func TestDialogDataSource_cannedErrors(t *testing.T) {
 
 func TestDialogDataSource_longHTMLBodyIsCut(t *testing.T) {
 	t.Parallel()
-	srv := cannedPortal(t, 503, "text/html", "<html><body>"+strings.Repeat("maintenance ", 200)+"</body></html>")
+	srv := cannedReads(t, 503, "text/html", "<html><body>"+strings.Repeat("maintenance ", 200)+"</body></html>")
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{

@@ -64,14 +64,17 @@ output "id" {
 func faultCases() []faultCase {
 	ok := []string{"Read complete", "id = 42"}
 	return []faultCase{
+		// The credential check (scope) is the first request: it takes the
+		// first faults, retries them and the read then goes through.
 		{name: "500 INTERNAL_SERVER_ERROR twice", faults: fakeportal.Faults{FailNext: 2, FailStatus: 500}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second,
-			check: dialogGets(3)},
+			check: requests(map[string]int{"scope": 3, "im.dialog.get": 1})},
 		{name: "502 without code once", faults: fakeportal.Faults{FailNext: 1, FailStatus: 502}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "503 without code twice", faults: fakeportal.Faults{FailNext: 2, FailStatus: 503}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "504 without code once", faults: fakeportal.Faults{FailNext: 1, FailStatus: 504}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "500 on every request", faults: fakeportal.Faults{FailNext: 1000, FailStatus: 500}, provider: hookBody("max_retries = 2"),
 			want: []string{`Cannot read Bitrix24 dialog "chat42"`, "HTTP 500", "INTERNAL_SERVER_ERROR", "after 3 attempts", "Run Terraform again"}, bound: 20 * time.Second,
-			check: dialogGets(3)},
+			// The check fails for a passing reason: logged, and the read reports it.
+			check: requests(map[string]int{"scope": 3, "im.dialog.get": 3})},
 		{name: "HTML maintenance page twice", faults: fakeportal.Faults{HTMLNext: 2}, provider: hookBody(), wantOK: true, want: ok, bound: 20 * time.Second},
 		{name: "HTML maintenance page on every request", faults: fakeportal.Faults{HTMLNext: 1000}, provider: hookBody("max_retries = 1"),
 			want: []string{`dialog "chat42"`, "HTTP 503", "text/html", "HTML page", "after 2 attempts", "Maintenance", "portal_url"}, bound: 20 * time.Second},
@@ -97,9 +100,11 @@ output "id" {
 					t.Errorf("the portal never answered QUERY_LIMIT_EXCEEDED")
 				}
 			}},
+		// Refusals of the auth layer fail the provider's configuration, once,
+		// and no data source is read.
 		{name: "OVERLOAD_LIMIT", faults: fakeportal.Faults{OverloadNext: 1}, provider: hookBody(),
-			want: []string{`dialog "chat42"`, "HTTP 401", "OVERLOAD_LIMIT", "REST API is blocked due to overload", "Retrying does not help"}, bound: 10 * time.Second,
-			check: dialogGets(1)},
+			want: []string{"Bitrix24 portal refused the credentials", "HTTP 401", "OVERLOAD_LIMIT", "REST API is blocked due to overload", "Retrying does not help"}, bound: 10 * time.Second,
+			check: requests(map[string]int{"scope": 1})},
 		{name: "OPERATION_TIME_LIMIT, unblocks in 2s", faults: fakeportal.Faults{OperatingLimit: 0.01, OperatingCost: 0.01, OperatingWindow: 2 * time.Second},
 			provider: hookBody(), reads: twoSequentialReads, wantOK: true, want: ok, bound: 20 * time.Second,
 			check: func(t *testing.T, p *fakeportal.Portal) {
@@ -115,22 +120,31 @@ output "id" {
 				if n := p.Stats().TokenRefreshes; n != 1 {
 					t.Errorf("want one refresh, got %d", n)
 				}
+				// The check leaves the refresh to the first read (checkCredentials).
+				requests(map[string]int{"scope": 1, "oauth/token": 1, "im.dialog.get": 2})(t, p)
 			}},
 		{name: "expired OAuth token, refresh token already used", provider: oauthBody(usedRefreshToken),
-			want: []string{`dialog "chat42"`, "refreshing it failed", "HTTP 400", "invalid_grant", "already used", "update access_token and refresh_token"}, bound: 10 * time.Second},
+			want: []string{`dialog "chat42"`, "refreshing it failed", "HTTP 400", "invalid_grant", "already used",
+				"update access_token and refresh_token"}, bound: 10 * time.Second,
+			check: requests(map[string]int{"scope": 1, "oauth/token": 1, "im.dialog.get": 1})},
 		{name: "expired OAuth token, no refresh settings",
 			provider: func(url string) string {
 				return fmt.Sprintf("portal_url = %q\naccess_token = %q", url, expiredAccessToken)
 			},
-			want: []string{`dialog "chat42"`, "HTTP 401", "expired_token", "refresh_token"}, bound: 10 * time.Second},
+			want:  []string{"Bitrix24 portal refused the credentials", `"access_token" in the provider configuration`, "HTTP 401", "expired_token", "refresh_token"},
+			bound: 10 * time.Second, check: requests(map[string]int{"scope": 1})},
 		{name: "wrong webhook code",
 			provider: func(url string) string { return fmt.Sprintf("webhook_url = %q", url+"/rest/1/"+wrongWebhookCode+"/") },
-			want:     []string{`dialog "chat42"`, "HTTP 401", "INVALID_CREDENTIALS", "Invalid request credentials", "webhook_url"}, bound: 10 * time.Second},
+			want: []string{"Bitrix24 portal refused the credentials", `"webhook_url" in the provider configuration`, "HTTP 401", "INVALID_CREDENTIALS",
+				"Invalid request credentials", "Copy the webhook URL again"},
+			bound: 10 * time.Second, check: requests(map[string]int{"scope": 1})},
 		{name: "webhook code from the environment, without im scope",
 			env: func(url string) map[string]string {
 				return map[string]string{"BITRIX24_PORTAL_URL": url, "BITRIX24_USER_ID": "9", "BITRIX24_WEBHOOK_CODE": "crmonlywebhook9"}
 			},
-			want: []string{`dialog "chat42"`, "HTTP 401", "insufficient_scope", "im scope"}, bound: 10 * time.Second},
+			want: []string{"Bitrix24 credentials lack the im scope", `"user_id" from the environment variable BITRIX24_USER_ID`,
+				`"webhook_code" from the environment variable BITRIX24_WEBHOOK_CODE`, `the scopes "crm", but not im`, "tick"},
+			bound: 10 * time.Second, check: requests(map[string]int{"scope": 1})},
 		{name: "webhook URL from the environment, not a member of the chat",
 			env: func(url string) map[string]string {
 				return map[string]string{"BITRIX24_WEBHOOK_URL": url + "/rest/1/" + testWebhookCode + "/"}
@@ -143,7 +157,7 @@ output "id" {
 			},
 			wantOK: true, want: ok, bound: 10 * time.Second},
 		{name: "invalid dialog_id", provider: hookBody(), reads: `data "bitrix24_dialog" "x" { dialog_id = "general" }`,
-			want: []string{"dialog_id", "must be chatN"}, bound: 10 * time.Second, check: dialogGets(0)},
+			want: []string{"dialog_id", "must be chatN"}, bound: 10 * time.Second, check: requests(nil)},
 		{name: "malformed webhook URL", provider: func(string) string {
 			return `webhook_url = "https://example.bitrix24.com/rest/1/` + wrongWebhookCode + `/im.dialog.get"`
 		},

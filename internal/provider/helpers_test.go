@@ -269,10 +269,20 @@ func tail(s string) string {
 	return strings.Join(keep, "\n")
 }
 
-func dialogGets(want int) func(*testing.T, *fakeportal.Portal) {
+// requests checks the portal's requests by method: exactly those named,
+// with those counts, and no other.
+func requests(want map[string]int) func(*testing.T, *fakeportal.Portal) {
 	return func(t *testing.T, p *fakeportal.Portal) {
-		if got := p.Requests("im.dialog.get"); got != want {
-			t.Errorf("the portal received %d im.dialog.get requests, want %d", got, want)
+		got := p.Stats().Requests
+		for method, n := range got {
+			if n != want[method] {
+				t.Errorf("the portal received %d %s requests, want %d (all: %v)", n, method, want[method], got)
+			}
+		}
+		for method, n := range want {
+			if got[method] != n {
+				t.Errorf("the portal received %d %s requests, want %d (all: %v)", got[method], method, n, got)
+			}
 		}
 	}
 }
@@ -302,6 +312,25 @@ func flag(b bool) knownvalue.Check { return knownvalue.Bool(b) }
 func cannedPortal(t *testing.T, status int, contentType, body string) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// cannedReads is cannedPortal with the credential check (scope) answered
+// ["im"], so that the canned answer reaches the reads and their
+// diagnostics are what is tested.
+func cannedReads(t *testing.T, status int, contentType, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := strings.TrimSuffix(r.URL.Path, ".json"); strings.HasSuffix(p, "/scope") {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"result":["im"]}`))
+			return
+		}
 		w.Header().Set("Content-Type", contentType)
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))

@@ -127,8 +127,10 @@ func TestUserDataSource_errors(t *testing.T) {
 		webhookProvider(srv) + `data "bitrix24_user" "x" { id = 404 }`:                     {"Bitrix24 user not found", "id 404"},
 		webhookProvider(srv) + `data "bitrix24_user" "x" { email = "not-an-email" }`:       {"email", "must be an email address"},
 		webhookProvider(srv) + `data "bitrix24_user" "x" {}`:                               {"Missing Attribute Configuration", "[email,id]"},
+		// A token with im (the provider checks it) but no user scope.
 		`provider "bitrix24" {
-  webhook_url = "` + srv.URL + `/rest/9/crmonlywebhook9/"
+  portal_url   = "` + srv.URL + `"
+  access_token = "` + testAccessToken + `"
 }
 data "bitrix24_user" "x" { id = 5 }`: {"HTTP 401", "insufficient_scope", "user_basic scope"},
 	} {

@@ -49,7 +49,8 @@ func (p *bitrix24Provider) Schema(_ context.Context, _ provider.SchemaRequest, r
 		MarkdownDescription: "Reads Bitrix24 chats through the Bitrix24 REST API. " +
 			"Authenticate with an inbound webhook (`webhook_url`, or `portal_url` + `user_id` + `webhook_code`) " +
 			"or an OAuth 2.0 access token (`portal_url` + `access_token`); configure exactly one. " +
-			"The webhook or application needs the `im` scope. Every setting can also come from a `BITRIX24_*` " +
+			"The webhook or application needs the `im` scope; the provider checks the credentials and the scope once, " +
+			"when it is configured (one `scope` request), and fails with one error if the portal refuses them. Every setting can also come from a `BITRIX24_*` " +
 			"environment variable; a value in the configuration wins. " + designLink + " for how the provider batches, paces " +
 			"and retries its requests.",
 		Attributes: attrs,

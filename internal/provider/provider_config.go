@@ -152,6 +152,12 @@ func (p *bitrix24Provider) Configure(ctx context.Context, req provider.Configure
 		"request_timeout": clientCfg.RequestTimeout.String(), "batch_window": clientCfg.BatchWindow.String(),
 		"custom_ca": rootCAs != nil,
 	})
+	// One request per configuration: a refused webhook or token fails here
+	// once instead of in every read.
+	resp.Diagnostics.Append(checkCredentials(ctx, client, clientCfg, s)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	data := &providerData{client: client}
 	resp.DataSourceData = data
 	resp.ResourceData = data
