@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/planharness"
@@ -129,14 +130,30 @@ func providerBinaryDir(t *testing.T) string {
 			return
 		}
 		root, _ := filepath.Abs("../..")
-		// With the race detector: these plans run the provider's
-		// concurrent paths for real.
-		buildErr = planharness.BuildProvider(root, providerDir, true)
+		// With the race detector when cgo works: these plans run the
+		// provider's concurrent paths for real.
+		buildErr = planharness.BuildProvider(root, providerDir, raceAvailable())
 	})
 	if buildErr != nil {
 		t.Fatalf("building the provider: %v", buildErr)
 	}
 	return providerDir
+}
+
+// raceAvailable tells whether `go build -race` can work here: it needs cgo
+// and a C compiler. Without one the plans run a provider built without the
+// race detector (make test says so).
+func raceAvailable() bool {
+	out, err := exec.Command("go", "env", "CGO_ENABLED", "CC").Output()
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 2 || f[0] != "1" {
+		return false
+	}
+	_, err = exec.LookPath(f[1])
+	return err == nil
 }
 
 type planResult struct {
@@ -346,4 +363,106 @@ func expectPlanError(t *testing.T, config string, want ...string) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps:                    []resource.TestStep{{Config: config, ExpectError: errorRe(want...)}},
 	})
+}
+
+// cliMinimums is the first release of Terraform and of OpenTofu ("": none
+// yet) with each language feature that a test needs beyond what every
+// supported CLI has. Tests that need one skip below it:
+// skipBelowCLI in a TestCase's TerraformVersionChecks, requireCLI in a
+// plan test. OpenTofu (TF_ACC_PROVIDER_HOST=registry.opentofu.org, or a
+// CLI whose version says OpenTofu) is compared with its own column.
+var cliMinimums = map[string]struct{ terraform, opentofu string }{
+	"import blocks":              {"1.5", "1.6"},
+	"provider-defined functions": {"1.8", "1.7"},
+	"ephemeral resources":        {"1.10", "1.11"},
+	"write-only attributes":      {"1.11", "1.11"},
+	"list resources":             {"1.14", ""},
+	"actions":                    {"1.14", ""},
+}
+
+var (
+	cliOnce     sync.Once
+	cliOpenTofu bool
+	cliVersion  string // major.minor.patch as the CLI reports it
+)
+
+// testCLI tells which CLI TF_ACC_TERRAFORM_PATH is, once per run.
+func testCLI() (openTofu bool, ver string) {
+	cliOnce.Do(func() {
+		cliOpenTofu = os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org"
+		cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "version")
+		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+		out, err := cmd.Output()
+		if err != nil {
+			return
+		}
+		first, _, _ := strings.Cut(string(out), "\n")
+		if m := regexp.MustCompile(`^(Terraform|OpenTofu) v(\d+\.\d+\.\d+)`).FindStringSubmatch(first); m != nil {
+			cliOpenTofu = cliOpenTofu || m[1] == "OpenTofu"
+			cliVersion = m[2]
+		}
+	})
+	return cliOpenTofu, cliVersion
+}
+
+// cliLacks says why the CLI of this run, at version ver (major.minor…),
+// lacks feature, or "" when it has it.
+func cliLacks(feature, ver string) string {
+	minimum, ok := cliMinimums[feature]
+	if !ok {
+		panic("cliMinimums has no " + feature)
+	}
+	name, want := "Terraform", minimum.terraform
+	if openTofu, _ := testCLI(); openTofu {
+		name, want = "OpenTofu", minimum.opentofu
+	}
+	if want == "" {
+		return fmt.Sprintf("%s needs Terraform %s or later; no OpenTofu release has them", feature, minimum.terraform)
+	}
+	if versionBelow(ver, want) {
+		return fmt.Sprintf("%s needs %s %s or later; this is %s %s", feature, name, want, name, ver)
+	}
+	return ""
+}
+
+// versionBelow compares the major and minor numbers of "1.8.5-dev" style
+// versions; an unreadable version is not below.
+func versionBelow(ver, minimum string) bool {
+	var a, b [2]int
+	if _, err := fmt.Sscanf(ver, "%d.%d", &a[0], &a[1]); err != nil {
+		return false
+	}
+	if _, err := fmt.Sscanf(minimum, "%d.%d", &b[0], &b[1]); err != nil {
+		return false
+	}
+	return a[0] < b[0] || a[0] == b[0] && a[1] < b[1]
+}
+
+// skipBelowCLI is a TerraformVersionCheck that skips a TestCase whose CLI
+// lacks feature.
+func skipBelowCLI(feature string) tfversion.TerraformVersionCheck {
+	return cliCheck(feature)
+}
+
+type cliCheck string
+
+func (f cliCheck) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	if req.TerraformVersion == nil {
+		return
+	}
+	if why := cliLacks(string(f), req.TerraformVersion.String()); why != "" {
+		resp.Skip = why
+	}
+}
+
+// requireCLI skips a plan test whose CLI lacks feature.
+func requireCLI(t *testing.T, feature string) {
+	t.Helper()
+	_, ver := testCLI()
+	if ver == "" {
+		return
+	}
+	if why := cliLacks(feature, ver); why != "" {
+		t.Skip(why)
+	}
 }
