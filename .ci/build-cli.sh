@@ -33,7 +33,8 @@ fi
 work=$(mktemp -d); trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cp -r "$dir/." "$work/"; chmod -R u+w "$work"
 # Stand in the nested modules that the zip does not hold.
-grep -E '^replace [^ ]+ => \./' "$work/go.mod" | while read -r _ path _ rel; do
+# (No such replace directive, as in Terraform 1.8 and earlier: nothing to do.)
+{ grep -E '^replace [^ ]+ => \./' "$work/go.mod" || true; } | while read -r _ path _ rel; do
 	[ -f "$work/$rel/go.mod" ] && continue
 	mkdir -p "$work/$rel"
 	up=$(echo "$rel" | sed 's#^\./##; s#[^/]*#..#g')
