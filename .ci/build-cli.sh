@@ -49,4 +49,5 @@ cp -r "$dir/." "$work/"; chmod -R u+w "$work"
 done
 echo "building $bin v$ver (a few minutes)..." >&2
 (cd "$work" && GOFLAGS=-mod=mod go build -o "$out/$bin" "$pkg")
-"$out/$bin" version | head -n 1
+v=$(env -u TF_CLI_CONFIG_FILE "$out/$bin" version 2>/dev/null) || true
+echo "${v%%$'\n'*}"
