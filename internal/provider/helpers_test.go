@@ -420,10 +420,10 @@ func cliLacks(feature, ver string) string {
 		name, want = "OpenTofu", minimum.opentofu
 	}
 	if want == "" {
-		return fmt.Sprintf("%s needs Terraform %s or later; no OpenTofu release has them", feature, minimum.terraform)
+		return fmt.Sprintf("%s: needs Terraform %s or later; no OpenTofu release has them", feature, minimum.terraform)
 	}
 	if versionBelow(ver, want) {
-		return fmt.Sprintf("%s needs %s %s or later; this is %s %s", feature, name, want, name, ver)
+		return fmt.Sprintf("%s: needs %s %s or later; this is %s %s", feature, name, want, name, ver)
 	}
 	return ""
 }
