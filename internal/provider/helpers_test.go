@@ -367,12 +367,11 @@ func expectPlanError(t *testing.T, config string, want ...string) {
 
 // cliMinimums is the first release of Terraform and of OpenTofu ("": none
 // yet) with each language feature that a test needs beyond what every
-// supported CLI has. Tests that need one skip below it:
-// skipBelowCLI in a TestCase's TerraformVersionChecks, requireCLI in a
-// plan test. OpenTofu (TF_ACC_PROVIDER_HOST=registry.opentofu.org, or a
-// CLI whose version says OpenTofu) is compared with its own column.
-// (OpenTofu 1.12.6 passes TestChatResource_identity; earlier releases are
-// untested, hence 1.12.)
+// supported CLI has. Tests that need one skip below it with skipBelowCLI
+// in their TestCase's TerraformVersionChecks. OpenTofu (a CLI whose
+// version says OpenTofu, or TF_ACC_PROVIDER_HOST=registry.opentofu.org) is
+// compared with its own column. (OpenTofu 1.12.6 passes
+// TestChatResource_identity; earlier releases are untested, hence 1.12.)
 var cliMinimums = map[string]struct{ terraform, opentofu string }{
 	"import blocks":              {"1.5", "1.6"},
 	"provider-defined functions": {"1.8", "1.7"},
@@ -386,26 +385,20 @@ var cliMinimums = map[string]struct{ terraform, opentofu string }{
 var (
 	cliOnce     sync.Once
 	cliOpenTofu bool
-	cliVersion  string // major.minor.patch as the CLI reports it
 )
 
-// testCLI tells which CLI TF_ACC_TERRAFORM_PATH is, once per run.
-func testCLI() (openTofu bool, ver string) {
+// testCLIIsOpenTofu tells whether TF_ACC_TERRAFORM_PATH is OpenTofu, once
+// per run.
+func testCLIIsOpenTofu() bool {
 	cliOnce.Do(func() {
 		cliOpenTofu = os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org"
 		cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "version")
 		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
-		out, err := cmd.Output()
-		if err != nil {
-			return
-		}
-		first, _, _ := strings.Cut(string(out), "\n")
-		if m := regexp.MustCompile(`^(Terraform|OpenTofu) v(\d+\.\d+\.\d+)`).FindStringSubmatch(first); m != nil {
-			cliOpenTofu = cliOpenTofu || m[1] == "OpenTofu"
-			cliVersion = m[2]
+		if out, err := cmd.Output(); err == nil && strings.HasPrefix(string(out), "OpenTofu") {
+			cliOpenTofu = true
 		}
 	})
-	return cliOpenTofu, cliVersion
+	return cliOpenTofu
 }
 
 // cliLacks says why the CLI of this run, at version ver (major.minor…),
@@ -416,7 +409,7 @@ func cliLacks(feature, ver string) string {
 		panic("cliMinimums has no " + feature)
 	}
 	name, want := "Terraform", minimum.terraform
-	if openTofu, _ := testCLI(); openTofu {
+	if testCLIIsOpenTofu() {
 		name, want = "OpenTofu", minimum.opentofu
 	}
 	if want == "" {
@@ -455,17 +448,5 @@ func (f cliCheck) CheckTerraformVersion(_ context.Context, req tfversion.CheckTe
 	}
 	if why := cliLacks(string(f), req.TerraformVersion.String()); why != "" {
 		resp.Skip = why
-	}
-}
-
-// requireCLI skips a plan test whose CLI lacks feature.
-func requireCLI(t *testing.T, feature string) {
-	t.Helper()
-	_, ver := testCLI()
-	if ver == "" {
-		return
-	}
-	if why := cliLacks(feature, ver); why != "" {
-		t.Skip(why)
 	}
 }
