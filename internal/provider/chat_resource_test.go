@@ -241,7 +241,7 @@ func TestChatResource_identity(t *testing.T) {
 	config := chatResourceConfig(srv.URL, "  title = \"Identity chat\"\n")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipBelowCLI("resource identity")},
 		Steps: []resource.TestStep{
 			{Config: config},
 			{ResourceName: chatAddr, ImportState: true, ImportStateKind: resource.ImportBlockWithResourceIdentity},

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/planharness"
@@ -161,14 +162,30 @@ func providerBinaryDir(t *testing.T) string {
 			return
 		}
 		root, _ := filepath.Abs("../..")
-		// With the race detector: these plans run the provider's
-		// concurrent paths for real.
-		buildErr = planharness.BuildProvider(root, providerDir, true)
+		// With the race detector when cgo works: these plans run the
+		// provider's concurrent paths for real.
+		buildErr = planharness.BuildProvider(root, providerDir, raceAvailable())
 	})
 	if buildErr != nil {
 		t.Fatalf("building the provider: %v", buildErr)
 	}
 	return providerDir
+}
+
+// raceAvailable tells whether `go build -race` can work here: it needs cgo
+// and a C compiler. Without one the plans run a provider built without the
+// race detector (make test says so).
+func raceAvailable() bool {
+	out, err := exec.Command("go", "env", "CGO_ENABLED", "CC").Output()
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 2 || f[0] != "1" {
+		return false
+	}
+	_, err = exec.LookPath(f[1])
+	return err == nil
 }
 
 type planResult struct {
@@ -407,4 +424,90 @@ func expectPlanError(t *testing.T, config string, want ...string) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps:                    []resource.TestStep{{Config: config, ExpectError: errorRe(want...)}},
 	})
+}
+
+// cliMinimums is the first release of Terraform and of OpenTofu ("": none
+// yet) with each language feature that a test needs beyond what every
+// supported CLI has. Tests that need one skip below it with skipBelowCLI
+// in their TestCase's TerraformVersionChecks. OpenTofu (a CLI whose
+// version says OpenTofu, or TF_ACC_PROVIDER_HOST=registry.opentofu.org) is
+// compared with its own column. (OpenTofu 1.12.6 passes
+// TestChatResource_identity; earlier releases are untested, hence 1.12.)
+var cliMinimums = map[string]struct{ terraform, opentofu string }{
+	"import blocks":              {"1.5", "1.6"},
+	"provider-defined functions": {"1.8", "1.7"},
+	"ephemeral resources":        {"1.10", "1.11"},
+	"write-only attributes":      {"1.11", "1.11"},
+	"resource identity":          {"1.12", "1.12"},
+	"list resources":             {"1.14", ""},
+	"actions":                    {"1.14", ""},
+}
+
+var (
+	cliOnce     sync.Once
+	cliOpenTofu bool
+)
+
+// testCLIIsOpenTofu tells whether TF_ACC_TERRAFORM_PATH is OpenTofu, once
+// per run.
+func testCLIIsOpenTofu() bool {
+	cliOnce.Do(func() {
+		cliOpenTofu = os.Getenv("TF_ACC_PROVIDER_HOST") == "registry.opentofu.org"
+		cmd := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "version")
+		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+		if out, err := cmd.Output(); err == nil && strings.HasPrefix(string(out), "OpenTofu") {
+			cliOpenTofu = true
+		}
+	})
+	return cliOpenTofu
+}
+
+// cliLacks says why the CLI of this run, at version ver (major.minor…),
+// lacks feature, or "" when it has it.
+func cliLacks(feature, ver string) string {
+	minimum, ok := cliMinimums[feature]
+	if !ok {
+		panic("cliMinimums has no " + feature)
+	}
+	name, want := "Terraform", minimum.terraform
+	if testCLIIsOpenTofu() {
+		name, want = "OpenTofu", minimum.opentofu
+	}
+	if want == "" {
+		return fmt.Sprintf("%s: needs Terraform %s or later; no OpenTofu release has them", feature, minimum.terraform)
+	}
+	if versionBelow(ver, want) {
+		return fmt.Sprintf("%s: needs %s %s or later; this is %s %s", feature, name, want, name, ver)
+	}
+	return ""
+}
+
+// versionBelow compares the major and minor numbers of "1.8.5-dev" style
+// versions; an unreadable version is not below.
+func versionBelow(ver, minimum string) bool {
+	var a, b [2]int
+	if _, err := fmt.Sscanf(ver, "%d.%d", &a[0], &a[1]); err != nil {
+		return false
+	}
+	if _, err := fmt.Sscanf(minimum, "%d.%d", &b[0], &b[1]); err != nil {
+		return false
+	}
+	return a[0] < b[0] || a[0] == b[0] && a[1] < b[1]
+}
+
+// skipBelowCLI is a TerraformVersionCheck that skips a TestCase whose CLI
+// lacks feature.
+func skipBelowCLI(feature string) tfversion.TerraformVersionCheck {
+	return cliCheck(feature)
+}
+
+type cliCheck string
+
+func (f cliCheck) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	if req.TerraformVersion == nil {
+		return
+	}
+	if why := cliLacks(string(f), req.TerraformVersion.String()); why != "" {
+		resp.Skip = why
+	}
 }

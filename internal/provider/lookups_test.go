@@ -173,7 +173,7 @@ data "bitrix24_dialogs" "anna" {
 func TestFunctions(t *testing.T) {
 	t.Parallel()
 	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipBelowCLI("provider-defined functions")},
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: `
@@ -200,7 +200,7 @@ output "user" {
 		`output "x" { value = provider::bitrix24::dialog_id(0) }`:               {"chat_id must be a positive whole number, got 0"},
 	} {
 		resource.UnitTest(t, resource.TestCase{
-			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
+			TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipBelowCLI("provider-defined functions")},
 			ProtoV6ProviderFactories: testProviderFactories,
 			Steps:                    []resource.TestStep{{Config: config, ExpectError: errorRe(want...)}},
 		})
