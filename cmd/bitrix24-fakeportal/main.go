@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/recorder"
 )
 
 func main() {
@@ -37,8 +38,18 @@ func main() {
 	}
 	if err := run(); err != nil {
 		log.SetFlags(0)
-		log.Fatalf("bitrix24-fakeportal: %v", err)
+		log.Fatal(errorMessage(err))
 	}
+}
+
+// errorMessage is how the command shows err: a credentials error is
+// followed by the environment variables that give them.
+func errorMessage(err error) string {
+	var credErr *recorder.CredentialsError
+	if errors.As(err, &credErr) {
+		return fmt.Sprintf("bitrix24-fakeportal: %v\n%s", err, recorder.AuthHelp)
+	}
+	return fmt.Sprintf("bitrix24-fakeportal: %v", err)
 }
 
 const usage = `bitrix24-fakeportal serves an in-memory Bitrix24 portal on loopback: webhook and OAuth auth,

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
+	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/recorder"
 )
 
 // TestRecordCommand runs the record subcommand against the demo portal with
@@ -43,7 +45,13 @@ func TestRecordCommand(t *testing.T) {
 		}
 	}
 	t.Setenv("BITRIX24_WEBHOOK_URL", "")
-	if err := record([]string{"-ids", "chat42", "-out", out}); err == nil || !strings.Contains(err.Error(), "no Bitrix24 credentials") {
+	err = record([]string{"-ids", "chat42", "-out", out})
+	if err == nil || !strings.Contains(err.Error(), "no Bitrix24 credentials") {
 		t.Errorf("without credentials: %v", err)
+	} else if msg := errorMessage(err); !strings.Contains(msg, recorder.AuthHelp) {
+		t.Errorf("without credentials, the command shows %q without the environment variables", msg)
+	}
+	if msg := errorMessage(errors.New("other")); msg != "bitrix24-fakeportal: other" {
+		t.Errorf("another error shows as %q", msg)
 	}
 }

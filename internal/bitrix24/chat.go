@@ -224,17 +224,21 @@ func (c *Client) FindChatByMarker(ctx context.Context, title, marker string) ([]
 	return out, nil
 }
 
-func chatParams(chatID int64, more ...any) map[string]any {
-	p := map[string]any{"CHAT_ID": chatID}
-	for i := 0; i+1 < len(more); i += 2 {
-		p[more[i].(string)] = more[i+1]
-	}
+// chatParams are the parameters naming the chat.
+func chatParams(chatID int64) map[string]any {
+	return map[string]any{"CHAT_ID": chatID}
+}
+
+// chatParamsWith are the parameters naming the chat and one more key.
+func chatParamsWith(chatID int64, key string, value any) map[string]any {
+	p := chatParams(chatID)
+	p[key] = value
 	return p
 }
 
 // UpdateChatTitle calls im.chat.updateTitle once.
 func (c *Client) UpdateChatTitle(ctx context.Context, chatID int64, title string) error {
-	_, err := c.CallWrite(ctx, MethodChatUpdateTitle, chatParams(chatID, "TITLE", title))
+	_, err := c.CallWrite(ctx, MethodChatUpdateTitle, chatParamsWith(chatID, "TITLE", title))
 	return err
 }
 
@@ -242,26 +246,26 @@ func (c *Client) UpdateChatTitle(ctx context.Context, chatID int64, title string
 // WRONG_REQUEST when the chat already has the colour (and when the caller
 // may not change it, or the chat is gone).
 func (c *Client) UpdateChatColor(ctx context.Context, chatID int64, color string) error {
-	_, err := c.CallWrite(ctx, MethodChatUpdateColor, chatParams(chatID, "COLOR", color))
+	_, err := c.CallWrite(ctx, MethodChatUpdateColor, chatParamsWith(chatID, "COLOR", color))
 	return err
 }
 
 // SetChatOwner calls im.chat.setOwner once. Only the owner may, and the
 // new owner must be a member.
 func (c *Client) SetChatOwner(ctx context.Context, chatID, userID int64) error {
-	_, err := c.CallWrite(ctx, MethodChatSetOwner, chatParams(chatID, "USER_ID", userID))
+	_, err := c.CallWrite(ctx, MethodChatSetOwner, chatParamsWith(chatID, "USER_ID", userID))
 	return err
 }
 
 // AddChatUsers adds users in one im.chat.user.add call.
 func (c *Client) AddChatUsers(ctx context.Context, chatID int64, users []int64) error {
-	_, err := c.CallWrite(ctx, MethodChatUserAdd, chatParams(chatID, "USERS", users))
+	_, err := c.CallWrite(ctx, MethodChatUserAdd, chatParamsWith(chatID, "USERS", users))
 	return err
 }
 
 // DeleteChatUser removes one user (im.chat.user.delete takes one USER_ID).
 func (c *Client) DeleteChatUser(ctx context.Context, chatID, userID int64) error {
-	_, err := c.CallWrite(ctx, MethodChatUserDelete, chatParams(chatID, "USER_ID", userID))
+	_, err := c.CallWrite(ctx, MethodChatUserDelete, chatParamsWith(chatID, "USER_ID", userID))
 	return err
 }
 
@@ -301,8 +305,10 @@ func (c *Client) CurrentUserID(ctx context.Context) (int64, error) {
 	if w := c.cfg.Auth.Webhook; w != nil {
 		return w.UserID, nil
 	}
-	if id, ok := selfIDs.Load(c); ok {
-		return id.(int64), nil
+	if v, ok := selfIDs.Load(c); ok {
+		if id, ok := v.(int64); ok {
+			return id, nil
+		}
 	}
 	raw, err := c.Call(ctx, MethodProfile, map[string]any{})
 	if err != nil {

@@ -2,6 +2,7 @@ package bitrix24
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"sync"
 )
@@ -126,7 +127,8 @@ var FirstViewerKeys = []Key[FirstViewer]{
 }
 
 // decodeKeys reads the JSON object b into v, key by key from the table.
-// It fails only when b is not an object; each value keeps its own Bad.
+// It fails only when b is not an object (or when a table's Field is not
+// one of the flexible types); each value keeps its own Bad.
 // Keys are matched exactly; unknown keys are ignored.
 func decodeKeys[T any](b []byte, v *T, keys []Key[T]) error {
 	var m map[string]json.RawMessage
@@ -138,8 +140,13 @@ func decodeKeys[T any](b []byte, v *T, keys []Key[T]) error {
 	}
 	for _, k := range keys {
 		if raw, ok := m[k.Name]; ok {
+			f := k.Field(v)
+			u, ok := f.(json.Unmarshaler)
+			if !ok {
+				return fmt.Errorf("key %q: %T does not decode JSON", k.Name, f)
+			}
 			// The flexible types never fail: they keep Bad instead.
-			_ = k.Field(v).(json.Unmarshaler).UnmarshalJSON(raw)
+			_ = u.UnmarshalJSON(raw)
 		}
 	}
 	return nil

@@ -51,18 +51,29 @@ type simEvent struct {
 	fn  func()
 }
 
-type simEvents []simEvent
-
-func (e simEvents) Len() int { return len(e) }
-func (e simEvents) Less(i, j int) bool {
-	return e[i].at.Before(e[j].at) || (e[i].at.Equal(e[j].at) && e[i].seq < e[j].seq)
+// simEvents is the event queue (a container/heap); t fails the test when
+// something other than a simEvent is pushed.
+type simEvents struct {
+	t  testing.TB
+	ev []simEvent
 }
-func (e simEvents) Swap(i, j int) { e[i], e[j] = e[j], e[i] }
-func (e *simEvents) Push(x any)   { *e = append(*e, x.(simEvent)) }
+
+func (e *simEvents) Len() int { return len(e.ev) }
+func (e *simEvents) Less(i, j int) bool {
+	return e.ev[i].at.Before(e.ev[j].at) || (e.ev[i].at.Equal(e.ev[j].at) && e.ev[i].seq < e.ev[j].seq)
+}
+func (e *simEvents) Swap(i, j int) { e.ev[i], e.ev[j] = e.ev[j], e.ev[i] }
+func (e *simEvents) Push(x any) {
+	ev, ok := x.(simEvent)
+	if !ok {
+		e.t.Fatalf("simEvents.Push: %T, want a simEvent", x)
+	}
+	e.ev = append(e.ev, ev)
+}
 func (e *simEvents) Pop() any {
-	old := *e
+	old := e.ev
 	x := old[len(old)-1]
-	*e = old[:len(old)-1]
+	e.ev = old[:len(old)-1]
 	return x
 }
 
@@ -85,8 +96,9 @@ func (s *bucketSim) take() bool {
 	return true
 }
 
-func (s *bucketSim) run() {
+func (s *bucketSim) run(t testing.TB) {
 	s.clk = clock.NewFake(time.Unix(0, 0))
+	s.events = simEvents{t: t}
 	for i := range s.plans {
 		p := &s.plans[i]
 		p.flow = newFlowControl(s.clk, p.rate, p.burst)
@@ -97,7 +109,11 @@ func (s *bucketSim) run() {
 		})
 	}
 	for s.events.Len() > 0 {
-		ev := heap.Pop(&s.events).(simEvent)
+		x := heap.Pop(&s.events)
+		ev, ok := x.(simEvent)
+		if !ok {
+			t.Fatalf("the event queue held a %T", x)
+		}
 		if d := ev.at.Sub(s.clk.Now()); d > 0 {
 			s.clk.Advance(d)
 		}
@@ -216,7 +232,7 @@ func TestFlowControl_plansShareABucketGently(t *testing.T) {
 					}
 					s.plans = append(s.plans, simPlan{start: start, requests: tc.requests, inFlight: tc.inFlight, rate: 2, burst: 50})
 				}
-				s.run()
+				s.run(t)
 				if s.accepted != tc.plans*tc.requests {
 					t.Fatalf("seed %d: %d requests accepted, want %d", seed, s.accepted, tc.plans*tc.requests)
 				}

@@ -71,8 +71,10 @@ func problems(v reflect.Value, path string, out *[]ValueError) {
 		return
 	}
 	if t.Implements(containerType) && v.CanInterface() {
-		v.Interface().(container).containerProblems(path, out)
-		return
+		if c, ok := v.Interface().(container); ok {
+			c.containerProblems(path, out)
+			return
+		}
 	}
 	switch t.Kind() {
 	case reflect.Slice:

@@ -17,7 +17,7 @@ const SearchMinWord = 3
 // order.
 func SearchWords(text string) []string {
 	words := strings.FieldsFunc(text, func(c rune) bool {
-		return !unicode.IsLetter(c) && !('0' <= c && c <= '9') && c != '_'
+		return !unicode.IsLetter(c) && (c < '0' || c > '9') && c != '_'
 	})
 	out := words[:0]
 	for _, w := range words {

@@ -143,13 +143,11 @@ func TestSend_cutBodiesAndOversizedAnswers(t *testing.T) {
 
 // tokenServer answers /oauth/token/ with body and status, and the REST
 // methods with expired_token until a refreshed token comes.
-func tokenServer(t *testing.T, status int, body string) (*httptest.Server, *atomic.Int32) {
+func tokenServer(t *testing.T, status int, body string) *httptest.Server {
 	t.Helper()
-	var refreshes atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasPrefix(r.URL.Path, "/oauth/token") {
-			refreshes.Add(1)
 			w.WriteHeader(status)
 			_, _ = w.Write([]byte(body))
 			return
@@ -158,7 +156,7 @@ func tokenServer(t *testing.T, status int, body string) (*httptest.Server, *atom
 		_, _ = w.Write([]byte(`{"error":"expired_token","error_description":"The access token provided has expired."}`))
 	}))
 	t.Cleanup(srv.Close)
-	return srv, &refreshes
+	return srv
 }
 
 // Only a successful answer of the OAuth server adds secrets to the
@@ -175,7 +173,7 @@ func TestOAuth_tokensOnlyFromASuccessfulAnswer(t *testing.T) {
 		"short refresh":     {200, `{"access_token":"fine-access-token-1","refresh_token":"b"}`, "too short"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv, _ := tokenServer(t, tc.status, tc.body)
+			srv := tokenServer(t, tc.status, tc.body)
 			c, _ := oauthClient(t, srv.URL, nil)
 			before := len(c.Redactor().Secrets())
 			_, err := c.GetDialog(context.Background(), "chat42")
@@ -197,7 +195,7 @@ func TestOAuth_tokensOnlyFromASuccessfulAnswer(t *testing.T) {
 // arrive.
 func TestOAuth_refreshedTokensAreMasked(t *testing.T) {
 	const access, refresh = "new-access-token-0042", "new-refresh-token-0042"
-	srv, _ := tokenServer(t, 200, `{"access_token":"`+access+`","refresh_token":"`+refresh+`"}`)
+	srv := tokenServer(t, 200, `{"access_token":"`+access+`","refresh_token":"`+refresh+`"}`)
 	c, _ := oauthClient(t, srv.URL, nil)
 	_, _ = c.GetDialog(context.Background(), "chat42")
 	for _, s := range []string{access, refresh, clientSecret, expiredToken} {

@@ -25,7 +25,6 @@ var (
 	errTitleEmpty     = &restError{http.StatusBadRequest, "TITLE_EMPTY", "Title can't be empty"}
 	errWrongColor     = &restError{http.StatusBadRequest, "WRONG_COLOR", "This color currently unavailable"}
 	errColorSet       = &restError{http.StatusBadRequest, "WRONG_REQUEST", "This color currently set or chat isn't exists"}
-	errCantCreate     = &restError{http.StatusBadRequest, "WRONG_REQUEST", "Chat can't be created"}
 	errUsersFormat    = &restError{http.StatusBadRequest, "INVALID_FORMAT", "Parameter USERS has wrong type"}
 	errSetOwner       = &restError{http.StatusBadRequest, "WRONG_REQUEST", "Change owner can only owner and user must be member in chat"}
 	errUserAdd        = &restError{http.StatusBadRequest, "WRONG_REQUEST", "You don't have access or user already member in chat"}
@@ -55,16 +54,6 @@ func safeColorHex(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// colorNameOf maps a stored hex back to the colour's name.
-func colorNameOf(hex string) string {
-	for _, c := range chatColors {
-		if strings.EqualFold(c.hex, hex) {
-			return c.name
-		}
-	}
-	return ""
 }
 
 // entityOptions is the part of CIMChat::GetChatOptions the fake needs: the
@@ -229,6 +218,8 @@ func camelType(t string) string {
 // camel-cased ENTITY_TYPE when there is one (TypeRegistry: C+CUSTOM), else
 // "open" or "chat". The server does not refuse a second chat for the same
 // entity (addChat, not addUniqueChat). MESSAGE and AVATAR are not kept.
+// When CIMChat::Add fails, chatCreate answers 400 WRONG_REQUEST "Chat can't
+// be created"; the fake's add does not fail that way.
 func (p *Portal) chatAdd(c *caller, params map[string]any) (any, *restError) {
 	raw, _ := param(params, "USERS")
 	users, e := userIDs(raw)

@@ -59,7 +59,7 @@ func TestSearchFollowsServer(t *testing.T) {
 		if len(want) > 10 {
 			want = want[:10]
 		}
-		if got := ids(a); a.status != 200 || !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) || a.body["total"] != float64(len(tc.want)) {
+		if got := ids(a); a.status != 200 || !slices.Equal(got, want) && (len(got) != 0 || len(want) != 0) || a.body["total"] != float64(len(tc.want)) {
 			t.Errorf("FIND %q: got %v total %v, want %v (%d)", tc.find, got, a.body["total"], want, len(tc.want))
 		}
 	}
@@ -191,7 +191,11 @@ func TestDialogIDsFollowServer(t *testing.T) {
 	} {
 		a := postJSON(t, get, `{"DIALOG_ID":`+tc.id+`}`)
 		if tc.status != 200 {
-			wantError(t, a, tc.status, tc.want.(string))
+			code, ok := tc.want.(string)
+			if !ok {
+				t.Fatalf("%s: want %v for status %d, not an error code", tc.id, tc.want, tc.status)
+			}
+			wantError(t, a, tc.status, code)
 			continue
 		}
 		if r := result(t, a); r["id"] != tc.want {

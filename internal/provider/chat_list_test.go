@@ -125,7 +125,7 @@ func TestChatListGenerateConfig(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(r.dir, "chats.tfquery.hcl"), []byte(query), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err, took := r.run("query", "-generate-config-out=chats.tf")
+	out, took, err := r.run("query", "-generate-config-out=chats.tf")
 	if err != nil {
 		t.Fatalf("query: %v\n%s", err, tail(out))
 	}
@@ -146,7 +146,7 @@ func TestChatListGenerateConfig(t *testing.T) {
 		t.Fatalf("plan of the generated configuration: want %s:\n%s\n\nchats.tf:\n%s", want, tail(out), generated)
 	}
 	r.mustRun("apply", "-input=false", "-auto-approve")
-	out, err, _ = r.run("plan", "-input=false", "-detailed-exitcode")
+	out, _, err = r.run("plan", "-input=false", "-detailed-exitcode")
 	if err != nil {
 		t.Fatalf("plan after the import is not empty: %v\n%s\n\nchats.tf:\n%s", err, tail(out), generated)
 	}

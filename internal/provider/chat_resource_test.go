@@ -363,11 +363,11 @@ func TestChatResource_applyErrors(t *testing.T) {
 		})
 	})
 	t.Run("lost and not found", func(t *testing.T) {
-		p, srv := startPortal(t)
+		p, _ := startPortal(t)
 		// The connection of the first im.chat.add is reset before the
 		// chat is made (the credential checks come first).
 		var once sync.Once
-		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasSuffix(strings.ToLower(r.URL.Path), "/im.chat.add") {
 				once.Do(func() { p.SetFaults(fakeportal.Faults{ResetNext: 1}) })
 			}

@@ -48,7 +48,7 @@ func TestUnitDiagnostics_readErrors(t *testing.T) {
 // Failures that are the same are reported once with the count and the
 // first ids; different failures apart; a lone failure as it is.
 func TestUnitDiagnostics_grouping(t *testing.T) {
-	access := func(id string) error {
+	access := func() error {
 		return &bitrix24.APIError{Method: "im.dialog.get", HTTPStatus: 200, Code: "ACCESS_ERROR", Description: "no access"}
 	}
 	ids := []string{"chat9"}
@@ -57,7 +57,7 @@ func TestUnitDiagnostics_grouping(t *testing.T) {
 		id := fmt.Sprintf("chat%d", i)
 		ids = append(ids, id)
 		if i != 4 {
-			failed[id] = access(id)
+			failed[id] = access()
 		}
 	}
 	var diags diag.Diagnostics

@@ -73,8 +73,8 @@ func newCLIRun(t *testing.T, config string) *cliRun {
 	return &cliRun{t: t, dir: dir, env: planharness.Env(rc, nil)}
 }
 
-// run runs one command and returns its output, its error and its time.
-func (r *cliRun) run(args ...string) (string, error, time.Duration) {
+// run runs one command and returns its output, its time and its error.
+func (r *cliRun) run(args ...string) (string, time.Duration, error) {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -86,28 +86,30 @@ func (r *cliRun) run(args ...string) (string, error, time.Duration) {
 	if strings.Contains(string(out), "DATA RACE") || strings.Contains(string(out), "plugin crashed") {
 		r.t.Fatalf("the provider crashed or raced:\n%s", out)
 	}
-	return string(out), err, took
+	return string(out), took, err
 }
 
 // mustRun runs a command that must succeed.
 func (r *cliRun) mustRun(args ...string) string {
 	r.t.Helper()
-	out, err, _ := r.run(args...)
+	out, _, err := r.run(args...)
 	if err != nil {
 		r.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, tail(out))
 	}
 	return out
 }
 
-func messageActionConfig(name, dialogID, message string, extra ...string) string {
-	return fmt.Sprintf("action \"bitrix24_message\" %q {\n  config {\n    dialog_id = %q\n    message   = %q\n    %s\n  }\n}\n",
-		name, dialogID, message, strings.Join(extra, "\n    "))
+// messageActionConfig is the action block bitrix24_message.deploy, the
+// action invoke runs.
+func messageActionConfig(dialogID, message string, extra ...string) string {
+	return fmt.Sprintf("action \"bitrix24_message\" \"deploy\" {\n  config {\n    dialog_id = %q\n    message   = %q\n    %s\n  }\n}\n",
+		dialogID, message, strings.Join(extra, "\n    "))
 }
 
 func invoke(t *testing.T, srv *httptest.Server, action string, providerExtra ...string) (string, error) {
 	t.Helper()
 	r := newCLIRun(t, providerRequirement+webhookProvider(srv, providerExtra...)+action)
-	out, err, _ := r.run("apply", "-input=false", "-auto-approve", "-invoke=action.bitrix24_message.deploy")
+	out, _, err := r.run("apply", "-input=false", "-auto-approve", "-invoke=action.bitrix24_message.deploy")
 	return out, err
 }
 
@@ -115,7 +117,7 @@ func invoke(t *testing.T, srv *httptest.Server, action string, providerExtra ...
 func TestMessageActionInvoke(t *testing.T) {
 	requireActions(t)
 	p, srv := startPortal(t)
-	out, err := invoke(t, srv, messageActionConfig("deploy", "chat2001", "Release [B]1.4.0[/B] is out", "url_preview = false"))
+	out, err := invoke(t, srv, messageActionConfig("chat2001", "Release [B]1.4.0[/B] is out", "url_preview = false"))
 	if err != nil {
 		t.Fatalf("apply -invoke: %v\n%s", err, tail(out))
 	}
@@ -131,7 +133,7 @@ func TestMessageActionInvoke(t *testing.T) {
 	}
 	// A private message and a system message.
 	p.ResetStats()
-	out, err = invoke(t, srv, messageActionConfig("deploy", "5", "hello Olga", "system = true"))
+	out, err = invoke(t, srv, messageActionConfig("5", "hello Olga", "system = true"))
 	if err != nil {
 		t.Fatalf("apply -invoke: %v\n%s", err, tail(out))
 	}
@@ -145,7 +147,7 @@ func TestMessageActionInvoke(t *testing.T) {
 func TestMessageActionTrigger(t *testing.T) {
 	p, srv := startPortal(t)
 	config := func(version string) string {
-		return webhookProvider(srv) + messageActionConfig("deploy", "chat2001", "Deployed ${terraform_data.release.output}") + fmt.Sprintf(`
+		return webhookProvider(srv) + messageActionConfig("chat2001", "Deployed ${terraform_data.release.output}") + fmt.Sprintf(`
 resource "terraform_data" "release" {
   input = %q
   lifecycle {
@@ -189,7 +191,7 @@ func TestMessageActionLostAnswer(t *testing.T) {
 	requireActions(t)
 	p, srv := startPortal(t)
 	p.SetFaults(fakeportal.Faults{LoseMessageAddAnswer: 1, LoseMessageAddStatus: http.StatusGatewayTimeout})
-	out, err := invoke(t, srv, messageActionConfig("deploy", "chat2001", "once"))
+	out, err := invoke(t, srv, messageActionConfig("chat2001", "once"))
 	if err != nil {
 		t.Fatalf("apply -invoke: %v\n%s", err, tail(out))
 	}
@@ -207,7 +209,7 @@ func TestMessageActionLostSystemMessage(t *testing.T) {
 	requireActions(t)
 	p, srv := startPortal(t)
 	p.SetFaults(fakeportal.Faults{LoseMessageAddAnswer: 1})
-	out, err := invoke(t, srv, messageActionConfig("deploy", "chat2001", "system", "system = true"))
+	out, err := invoke(t, srv, messageActionConfig("chat2001", "system", "system = true"))
 	if err == nil {
 		t.Fatalf("apply -invoke succeeded:\n%s", out)
 	}
@@ -225,7 +227,7 @@ func TestMessageActionAllAnswersLost(t *testing.T) {
 	requireActions(t)
 	p, srv := startPortal(t)
 	p.SetFaults(fakeportal.Faults{LoseMessageAddAnswer: 100})
-	out, err := invoke(t, srv, messageActionConfig("deploy", "chat2001", "lost"), "max_retries = 2")
+	out, err := invoke(t, srv, messageActionConfig("chat2001", "lost"), "max_retries = 2")
 	if err == nil {
 		t.Fatalf("apply -invoke succeeded:\n%s", out)
 	}
@@ -259,7 +261,7 @@ func TestMessageActionErrors(t *testing.T) {
 		{"general chat", "chat1", "x", []string{"dialog_id", "HTTP 403, error ACCESS_ERROR: Action unavailable", "may not post in chat1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := invoke(t, srv, messageActionConfig("deploy", tc.dialog, tc.message))
+			out, err := invoke(t, srv, messageActionConfig(tc.dialog, tc.message))
 			if err == nil {
 				t.Fatalf("apply -invoke succeeded:\n%s", out)
 			}
@@ -274,7 +276,7 @@ func TestMessageActionErrors(t *testing.T) {
 	// MESSAGE_EMPTY from the portal itself (text the validator lets through
 	// but a portal refuses), through a canned answer.
 	canned := cannedPortal(t, http.StatusBadRequest, "application/json", `{"error":"MESSAGE_EMPTY","error_description":"Message can't be empty"}`)
-	out, err := invoke(t, canned, messageActionConfig("deploy", "chat2001", "x"))
+	out, err := invoke(t, canned, messageActionConfig("chat2001", "x"))
 	if err == nil || !errorRe("message", "HTTP 400, error MESSAGE_EMPTY: Message can't be empty", "not only white space").MatchString(out) {
 		t.Fatalf("want MESSAGE_EMPTY named, got %v:\n%s", err, tail(out))
 	}
@@ -309,7 +311,7 @@ resource "terraform_data" "each" {
 }
 `
 	r := newCLIRun(t, config)
-	out, err, took := r.run("apply", "-input=false", "-auto-approve")
+	out, took, err := r.run("apply", "-input=false", "-auto-approve")
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, tail(out))
 	}
@@ -329,7 +331,7 @@ resource "terraform_data" "each" {
 	// full: the client paces itself, and still no refusal reaches the user.
 	r2 := newCLIRun(t, config)
 	p.ResetStats()
-	out, err, took = r2.run("apply", "-input=false", "-auto-approve")
+	out, took, err = r2.run("apply", "-input=false", "-auto-approve")
 	if err != nil {
 		t.Fatalf("second apply: %v\n%s", err, tail(out))
 	}

@@ -64,8 +64,7 @@ func checkCredentials(ctx context.Context, client *bitrix24.Client, cfg bitrix24
 		tflog.Debug(ctx, "The Bitrix24 access token has expired or is unknown; the first read refreshes it", map[string]any{"error": err.Error()})
 		return diags
 	case bitrix24.AuthRefused(err):
-		summary, detail := refusedDiagnostic(err, auth, s)
-		diags.AddError(summary, cutDetail(detail))
+		diags.AddError("Bitrix24 portal refused the credentials", cutDetail(refusedDetail(err, auth, s)))
 		return diags
 	default:
 		if ctx.Err() == nil {
@@ -115,15 +114,14 @@ func credentialSettings(auth bitrix24.Auth, s settings) string {
 	return strings.Join(names, " and ")
 }
 
-// refusedDiagnostic says that the portal refused the credentials, with the
-// portal's code, the setting to fix and what to do.
-func refusedDiagnostic(err error, auth bitrix24.Auth, s settings) (summary, detail string) {
-	summary = "Bitrix24 portal refused the credentials"
+// refusedDetail is the detail of the error that the portal refused the
+// credentials: the portal's code, the setting to fix and what to do.
+func refusedDetail(err error, auth bitrix24.Auth, s settings) string {
 	where := credentialSettings(auth, s)
 	const after = "\n\nThe provider checks the credentials once, when it is configured (the scope method), so no data source was read."
 	var apiErr *bitrix24.APIError
 	if !errors.As(err, &apiErr) {
-		return summary, err.Error() + after
+		return err.Error() + after
 	}
 	what := "webhook"
 	if auth.OAuth != nil {
@@ -131,7 +129,7 @@ func refusedDiagnostic(err error, auth bitrix24.Auth, s settings) (summary, deta
 	}
 	answer := fmt.Sprintf("The portal refused the %s set by %s: it answered the credential check (%s) with HTTP %d, error %s%s.",
 		what, where, apiErr.Method, apiErr.HTTPStatus, codeOrNone(apiErr.Code), describe(apiErr.Description))
-	return summary, answer + "\n\n" + refusedHint(apiErr, auth, where) + after
+	return answer + "\n\n" + refusedHint(apiErr, auth, where) + after
 }
 
 // refusedHint says what to do about a refusal, in the words of the auth

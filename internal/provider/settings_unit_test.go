@@ -330,8 +330,10 @@ func TestUnitFunctions_dialogIDNumbers(t *testing.T) {
 		switch {
 		case want == "" && got != "":
 			t.Errorf("dialog_id(%s): %s", in, got)
-		case want == "" && resp.Result.Value().(types.String).ValueString() != "chat1439":
-			t.Errorf("dialog_id(%s) = %v", in, resp.Result.Value())
+		case want == "":
+			if result, ok := resp.Result.Value().(types.String); !ok || result.ValueString() != "chat1439" {
+				t.Errorf("dialog_id(%s) = %v (%T)", in, resp.Result.Value(), resp.Result.Value())
+			}
 		case !strings.HasPrefix(got, want) || strings.Contains(got, "big.Float"):
 			t.Errorf("dialog_id(%s): got %q, want %q", in, got, want)
 		}

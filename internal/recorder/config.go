@@ -21,10 +21,19 @@ The flow control follows BITRIX24_RATE_LIMIT (default 2), BITRIX24_RATE_LIMIT_BU
 BITRIX24_MAX_RETRIES (5), BITRIX24_BUSY_TIMEOUT (5m) and BITRIX24_REQUEST_TIMEOUT (30s), as in the provider;
 BITRIX24_CA_CERT_FILE and BITRIX24_CA_CERT_PEM add CAs to trust.`
 
+// CredentialsError is ConfigFromEnv's error when the environment sets no
+// way, or more than one way, to authenticate. Show AuthHelp with it.
+type CredentialsError struct {
+	Reason string
+}
+
+func (e *CredentialsError) Error() string { return e.Reason }
+
 // ConfigFromEnv builds the client's configuration from the provider's
 // BITRIX24_* environment variables (getenv; os.Getenv when nil), with the
 // provider's defaults for the flow control. Its errors never repeat a
-// secret.
+// secret; a *CredentialsError says the environment names no single way to
+// authenticate.
 func ConfigFromEnv(getenv func(string) string) (bitrix24.Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -48,9 +57,9 @@ func ConfigFromEnv(getenv func(string) string) (bitrix24.Config, error) {
 	}
 	if modes != 1 {
 		if modes == 0 {
-			return cfg, errors.New("no Bitrix24 credentials in the environment\n" + AuthHelp)
+			return cfg, &CredentialsError{"no Bitrix24 credentials in the environment"}
 		}
-		return cfg, errors.New("more than one way to authenticate is set in the environment\n" + AuthHelp)
+		return cfg, &CredentialsError{"more than one way to authenticate is set in the environment"}
 	}
 	portal := func() (string, error) {
 		p := env("BITRIX24_PORTAL_URL")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -64,6 +65,16 @@ func decode(t *testing.T, raw []byte) map[string]any {
 		t.Fatalf("decoding %s: %v", raw, err)
 	}
 	return m
+}
+
+// as is v as a T, or the test fails naming what v is.
+func as[T any](t *testing.T, v any, what string) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("%s is %T (%v), want %T", what, v, v, x)
+	}
+	return x
 }
 
 func findDialog(f fakeportal.Fixtures, id string) *fakeportal.Dialog {
@@ -291,12 +302,13 @@ func TestRecordAnonymize(t *testing.T) {
 	}
 	f := rec.Fixtures
 	deal := decode(t, findDialog(f, "chat1439").Result)
-	readers := deal["readed_list"].([]any)
-	if n0, n1 := readers[0].(map[string]any)["user_name"], readers[1].(map[string]any)["user_name"]; n0 != "User 503" || n1 != "User 7" {
+	readers := as[[]any](t, deal["readed_list"], "readed_list")
+	if n0, n1 := as[map[string]any](t, readers[0], "readed_list[0]")["user_name"], as[map[string]any](t, readers[1], "readed_list[1]")["user_name"]; n0 != "User 503" || n1 != "User 7" {
 		t.Errorf("readed_list names %v, %v", n0, n1)
 	}
-	viewers := deal["last_message_views"].(map[string]any)["first_viewers"].([]any)
-	if n := viewers[0].(map[string]any)["user_name"]; n != "User 503" {
+	views := as[map[string]any](t, deal["last_message_views"], "last_message_views")
+	viewers := as[[]any](t, views["first_viewers"], "first_viewers")
+	if n := as[map[string]any](t, viewers[0], "first_viewers[0]")["user_name"]; n != "User 503" {
 		t.Errorf("first viewer %v", n)
 	}
 	if deal["name"] != "Deal chat: Acme renewal" {
@@ -340,7 +352,11 @@ func TestRecordChatMembers(t *testing.T) {
 		case strings.HasSuffix(r.URL.Path, "/im.chat.user.list"):
 			var body map[string]any
 			_ = json.NewDecoder(r.Body).Decode(&body)
-			_ = json.NewEncoder(w).Encode(map[string]any{"result": members[body["CHAT_ID"].(string)]})
+			id, ok := body["CHAT_ID"].(string)
+			if !ok {
+				t.Errorf("im.chat.user.list CHAT_ID %v (%T), want a string", body["CHAT_ID"], body["CHAT_ID"])
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"result": members[id]})
 		case strings.HasSuffix(r.URL.Path, "/batch"):
 			data, _ := io.ReadAll(r.Body)
 			var body struct {
@@ -429,6 +445,8 @@ func TestConfigFromEnv(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", tc.env, err, tc.wantErr)
 		case err != nil && strings.Contains(err.Error(), code):
 			t.Errorf("the error repeats the secret: %v", err)
+		case (tc.wantErr == "no Bitrix24 credentials" || tc.wantErr == "more than one") && !errors.As(err, new(*CredentialsError)):
+			t.Errorf("%v: %T is not a *CredentialsError", tc.env, err)
 		case err == nil && (cfg.RateLimit != bitrix24.DefaultRateLimit || cfg.MaxRetries != bitrix24.DefaultMaxRetries):
 			t.Errorf("%v: flow control %v %v, want the provider's defaults", tc.env, cfg.RateLimit, cfg.MaxRetries)
 		case err == nil && cfg.Auth.Webhook != nil && (cfg.Auth.Webhook.UserID != 3 || cfg.Auth.Webhook.Code != code):
