@@ -159,7 +159,8 @@ func (e *LostChatError) Unwrap() error { return e.Add }
 // entity (im.chat.get) or, without one, by its marker (FindChatByMarker),
 // up to three times over seven seconds, since the request may still be
 // running on the portal. One chat found is the one created (recovered is
-// true); anything else is a *LostChatError, and nothing is sent again.
+// true); anything else, an interruption (ctx) included, is a
+// *LostChatError, and nothing is sent again.
 func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered bool, err error) {
 	id, err = c.AddChat(ctx, n)
 	var lost *AmbiguousError
@@ -173,7 +174,10 @@ func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered
 	}
 	for _, d := range lookupDelays {
 		if err := c.clock.Sleep(ctx, d); err != nil {
-			return 0, false, err
+			// Interrupted (ctx ended): the chat may still exist, so the
+			// error stays a *LostChatError that says so.
+			out.Lookup = err
+			return 0, false, out
 		}
 		var found []int64
 		if n.EntityType != "" {
@@ -187,6 +191,9 @@ func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered
 			found, out.Lookup = c.FindChatByMarker(ctx, n.Title, n.EntityID)
 		}
 		if out.Lookup != nil {
+			if ctx.Err() != nil {
+				return 0, false, out
+			}
 			continue
 		}
 		switch len(found) {
