@@ -140,6 +140,9 @@ type LostChatError struct {
 	Lookup error
 	// By says how the chat was looked for.
 	By string
+	// Other is a chat bound to the entity with another title: not the
+	// one created, so not taken for it.
+	Other int64
 }
 
 func (e *LostChatError) Error() string {
@@ -148,6 +151,8 @@ func (e *LostChatError) Error() string {
 		return fmt.Sprintf("%v; looking for it by %s found %d chats", e.Add, e.By, len(e.Found))
 	case e.Lookup != nil:
 		return fmt.Sprintf("%v; looking for it by %s failed: %v", e.Add, e.By, e.Lookup)
+	case e.Other > 0:
+		return fmt.Sprintf("%v; looking for it by %s found only chat %d, which has another title", e.Add, e.By, e.Other)
 	}
 	return fmt.Sprintf("%v; looking for it by %s found none", e.Add, e.By)
 }
@@ -185,7 +190,17 @@ func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered
 			var one int64
 			one, ok, out.Lookup = c.ChatIDByEntity(ctx, n.EntityType, n.EntityID)
 			if ok {
-				found = []int64{one}
+				// im.chat.get answers the first chat bound to the entity, which
+				// may be one made meanwhile by someone else (a CRM deal's own
+				// chat): only a chat with the title sent is taken for ours.
+				var d *Dialog
+				if d, out.Lookup = c.GetDialog(ctx, ChatDialogID(one)); out.Lookup == nil {
+					if strings.TrimSpace(d.Name.Value) == strings.TrimSpace(n.Title) {
+						found = []int64{one}
+					} else {
+						out.Other = one
+					}
+				}
 			}
 		} else {
 			found, out.Lookup = c.FindChatByMarker(ctx, n.Title, n.EntityID)

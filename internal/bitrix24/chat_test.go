@@ -126,3 +126,26 @@ func TestCreateChatCancelledAfterSend(t *testing.T) {
 		t.Fatalf("im.chat.add sent %d times", got)
 	}
 }
+
+// im.chat.get answers the first chat bound to an entity. When the answer to
+// im.chat.add is lost and another chat is bound to the same entity (one the
+// CRM made meanwhile), that chat is not taken for the one created.
+func TestCreateChatLostAnswerOtherChatOnEntity(t *testing.T) {
+	p, srv := newPortal(t, fakeportal.Faults{LoseChatAddAnswer: 1})
+	c, _ := webhookClient(t, srv, nil)
+	old := lookupDelays
+	lookupDelays = []time.Duration{0, 0}
+	t.Cleanup(func() { lookupDelays = old })
+	// Chat 1439 of the fixtures is bound to CRM DEAL|1663.
+	id, recovered, err := c.CreateChat(context.Background(), NewChat{Title: "Mine", EntityType: "CRM", EntityID: "DEAL|1663"})
+	var lost *LostChatError
+	if !errors.As(err, &lost) || lost.Other != 1439 {
+		t.Fatalf("want a LostChatError naming chat 1439 as another chat, got id %d recovered %v err %v", id, recovered, err)
+	}
+	if !strings.Contains(err.Error(), "found only chat 1439, which has another title") {
+		t.Fatalf("error: %v", err)
+	}
+	if got := p.Requests("im.chat.add"); got != 1 {
+		t.Fatalf("im.chat.add sent %d times", got)
+	}
+}
