@@ -140,6 +140,9 @@ type LostChatError struct {
 	Lookup error
 	// By says how the chat was looked for.
 	By string
+	// Other is a chat bound to the entity with another title: not the
+	// one created, so not taken for it.
+	Other int64
 }
 
 func (e *LostChatError) Error() string {
@@ -148,6 +151,8 @@ func (e *LostChatError) Error() string {
 		return fmt.Sprintf("%v; looking for it by %s found %d chats", e.Add, e.By, len(e.Found))
 	case e.Lookup != nil:
 		return fmt.Sprintf("%v; looking for it by %s failed: %v", e.Add, e.By, e.Lookup)
+	case e.Other > 0:
+		return fmt.Sprintf("%v; looking for it by %s found only chat %d, which has another title", e.Add, e.By, e.Other)
 	}
 	return fmt.Sprintf("%v; looking for it by %s found none", e.Add, e.By)
 }
@@ -159,7 +164,8 @@ func (e *LostChatError) Unwrap() error { return e.Add }
 // entity (im.chat.get) or, without one, by its marker (FindChatByMarker),
 // up to three times over seven seconds, since the request may still be
 // running on the portal. One chat found is the one created (recovered is
-// true); anything else is a *LostChatError, and nothing is sent again.
+// true); anything else, an interruption (ctx) included, is a
+// *LostChatError, and nothing is sent again.
 func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered bool, err error) {
 	id, err = c.AddChat(ctx, n)
 	var lost *AmbiguousError
@@ -173,7 +179,10 @@ func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered
 	}
 	for _, d := range lookupDelays {
 		if err := c.clock.Sleep(ctx, d); err != nil {
-			return 0, false, err
+			// Interrupted (ctx ended): the chat may still exist, so the
+			// error stays a *LostChatError that says so.
+			out.Lookup = err
+			return 0, false, out
 		}
 		var found []int64
 		if n.EntityType != "" {
@@ -181,12 +190,25 @@ func (c *Client) CreateChat(ctx context.Context, n NewChat) (id int64, recovered
 			var one int64
 			one, ok, out.Lookup = c.ChatIDByEntity(ctx, n.EntityType, n.EntityID)
 			if ok {
-				found = []int64{one}
+				// im.chat.get answers the first chat bound to the entity, which
+				// may be one made meanwhile by someone else (a CRM deal's own
+				// chat): only a chat with the title sent is taken for ours.
+				var d *Dialog
+				if d, out.Lookup = c.GetDialog(ctx, ChatDialogID(one)); out.Lookup == nil {
+					if strings.TrimSpace(d.Name.Value) == strings.TrimSpace(n.Title) {
+						found = []int64{one}
+					} else {
+						out.Other = one
+					}
+				}
 			}
 		} else {
 			found, out.Lookup = c.FindChatByMarker(ctx, n.Title, n.EntityID)
 		}
 		if out.Lookup != nil {
+			if ctx.Err() != nil {
+				return 0, false, out
+			}
 			continue
 		}
 		switch len(found) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +89,63 @@ func TestCallWriteRetriesOnlyRefusals(t *testing.T) {
 	}
 	if got := p.ChatField(21191, "name"); got != "second" {
 		t.Fatalf("title %q", got)
+	}
+}
+
+// When the plan is interrupted (ctx cancelled) after im.chat.add left, the
+// chat may exist: the error is a *LostChatError that names the lost answer,
+// not a bare "context canceled", so that the diagnostic says to look for
+// the chat before applying again.
+func TestCreateChatCancelledAfterSend(t *testing.T) {
+	p := fakeportal.New(fakeportal.DefaultFixtures())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(strings.ToLower(r.URL.Path), "im.chat.add") {
+			p.ServeHTTP(w, r)
+			return
+		}
+		p.ServeHTTP(httptest.NewRecorder(), r) // The chat is made; its answer never arrives.
+		cancel()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(func() {
+		srv.Close()
+		p.Close()
+	})
+	c, _ := webhookClient(t, srv, nil)
+	_, _, err := c.CreateChat(ctx, NewChat{Title: "Interrupted chat", EntityID: NewMarker()})
+	var lost *LostChatError
+	if !errors.As(err, &lost) {
+		t.Fatalf("want a *LostChatError, got %T: %v", err, err)
+	}
+	if !errors.Is(lost.Lookup, context.Canceled) {
+		t.Fatalf("the look-up's failure should be the cancellation, got %v", lost.Lookup)
+	}
+	if got := p.Requests("im.chat.add"); got != 1 {
+		t.Fatalf("im.chat.add sent %d times", got)
+	}
+}
+
+// im.chat.get answers the first chat bound to an entity. When the answer to
+// im.chat.add is lost and another chat is bound to the same entity (one the
+// CRM made meanwhile), that chat is not taken for the one created.
+func TestCreateChatLostAnswerOtherChatOnEntity(t *testing.T) {
+	p, srv := newPortal(t, fakeportal.Faults{LoseChatAddAnswer: 1})
+	c, _ := webhookClient(t, srv, nil)
+	old := lookupDelays
+	lookupDelays = []time.Duration{0, 0}
+	t.Cleanup(func() { lookupDelays = old })
+	// Chat 1439 of the fixtures is bound to CRM DEAL|1663.
+	id, recovered, err := c.CreateChat(context.Background(), NewChat{Title: "Mine", EntityType: "CRM", EntityID: "DEAL|1663"})
+	var lost *LostChatError
+	if !errors.As(err, &lost) || lost.Other != 1439 {
+		t.Fatalf("want a LostChatError naming chat 1439 as another chat, got id %d recovered %v err %v", id, recovered, err)
+	}
+	if !strings.Contains(err.Error(), "found only chat 1439, which has another title") {
+		t.Fatalf("error: %v", err)
+	}
+	if got := p.Requests("im.chat.add"); got != 1 {
+		t.Fatalf("im.chat.add sent %d times", got)
 	}
 }

@@ -214,7 +214,8 @@ func camelType(t string) string {
 // else a group chat (C). The caller is the author (owner) and a member;
 // USERS join it. A COLOR that is not a safe colour name (case-sensitive) is
 // replaced by one the portal picks (Chat::checkColor, by a global counter).
-// ENTITY_TYPE and ENTITY_ID are stored as given; the chat's REST type is the
+// The title is cut to 255 characters (chatTitle); DESCRIPTION, ENTITY_TYPE
+// and ENTITY_ID are trimmed, "0" being none (phpTrimmedOrEmpty); the chat's REST type is the
 // camel-cased ENTITY_TYPE when there is one (TypeRegistry: C+CUSTOM), else
 // "open" or "chat". The server does not refuse a second chat for the same
 // entity (addChat, not addUniqueChat). MESSAGE and AVATAR are not kept.
@@ -227,9 +228,10 @@ func (p *Portal) chatAdd(c *caller, params map[string]any) (any, *restError) {
 		return nil, e
 	}
 	open := paramString(params, "TYPE") == "OPEN"
-	title := strings.TrimSpace(paramString(params, "TITLE"))
-	entityType := strings.TrimSpace(paramString(params, "ENTITY_TYPE"))
-	entityID := strings.TrimSpace(paramString(params, "ENTITY_ID"))
+	title := chatTitle(paramString(params, "TITLE"))
+	entityType := phpTrimmedOrEmpty(paramString(params, "ENTITY_TYPE"))
+	entityID := phpTrimmedOrEmpty(paramString(params, "ENTITY_ID"))
+	description := phpTrimmedOrEmpty(paramString(params, "DESCRIPTION"))
 
 	p.mu.Lock()
 	lose := take(&p.faults.LoseChatAddAnswer)
@@ -269,7 +271,7 @@ func (p *Portal) chatAdd(c *caller, params map[string]any) (any, *restError) {
 	}
 	result := map[string]any{
 		"id": id, "parent_chat_id": 0, "parent_message_id": 0,
-		"name": title, "description": paramString(params, "DESCRIPTION"), "owner": c.userID,
+		"name": title, "description": description, "owner": c.userID,
 		"extranet": false, "avatar": "", "color": hex, "type": restType,
 		"counter": 0, "user_counter": len(members), "message_count": 1, "unread_id": 0,
 		"restrictions":    restrictionsFor(entityType),
@@ -293,6 +295,32 @@ func (p *Portal) chatAdd(c *caller, params map[string]any) (any, *restError) {
 	return id, nil
 }
 
+// phpTrimmedOrEmpty is how Chat::setDescription, setEntityType and
+// setEntityId (im/lib/V2/Chat.php) keep a value: `$v ? trim($v) : null`, so
+// "" and "0" (falsy in PHP) are none, and anything else loses the white
+// space PHP's trim() removes.
+func phpTrimmedOrEmpty(v string) string {
+	if v == "" || v == "0" {
+		return ""
+	}
+	return phpTrim(v)
+}
+
+// chatTitle is Chat::setTitle (im/lib/V2/Chat.php) and CIMChat::Rename
+// (im/classes/general/im_chat.php): mb_substr(trim($title), 0, 255), the
+// first 255 characters; "" for a falsy title ("" or "0"), which
+// GroupChat::checkTitle then replaces.
+func chatTitle(v string) string {
+	if v == "" || v == "0" {
+		return ""
+	}
+	v = phpTrim(v)
+	if r := []rune(v); len(r) > 255 {
+		v = string(r[:255])
+	}
+	return v
+}
+
 func restrictionsFor(entityType string) map[string]any {
 	out := map[string]any{"path": "", "path_title": ""}
 	for _, a := range []string{"avatar", "rename", "extend", "call", "mute", "leave", "leave_owner", "send", "user_list"} {
@@ -308,10 +336,13 @@ func (p *Portal) chatUpdateTitle(c *caller, params map[string]any) (any, *restEr
 	if e != nil {
 		return nil, e
 	}
-	title := strings.TrimSpace(paramString(params, "TITLE"))
-	if title == "" {
+	// trim($TITLE), then empty() ("" and "0" are empty): TITLE_EMPTY;
+	// CIMChat::Rename keeps the first 255 characters.
+	title := phpTrim(paramString(params, "TITLE"))
+	if title == "" || title == "0" {
 		return nil, errTitleEmpty
 	}
+	title = chatTitle(title)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ref, ok := p.chatByID(id)

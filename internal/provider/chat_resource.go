@@ -342,6 +342,9 @@ func createErrorDetail(n bitrix24.NewChat, err error) string {
 		case lost.Lookup != nil:
 			_, l := readErrorDiagnostic("", lost.Lookup)
 			what = "the look-up failed: " + l
+		case lost.Other > 0:
+			what = fmt.Sprintf("it found only %s, which is bound to that entity but has another title, so it did not take it "+
+				"for the chat it created.", bitrix24.ChatDialogID(lost.Other))
 		default:
 			what = "it found none: the portal may not have received the request, or may still be creating the chat."
 		}

@@ -77,6 +77,7 @@ func (r *chatResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "The chat's title. Changed in place with `im.chat.updateTitle`; a rename in the portal shows as a change back.",
 				Validators: []validator.String{
 					stringvalidator.RegexMatches(notBlank, "must not be empty or only white space (the portal answers TITLE_EMPTY)"),
+					portalKeepsValidator(255),
 				},
 			},
 			"description": schema.StringAttribute{
@@ -85,6 +86,7 @@ func (r *chatResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "The chat's description, set when the chat is created. No REST method changes it later, so " +
 					"changing it **replaces the chat** (a new chat is created; the old one is handled as `on_destroy` says). " +
 					"Unset: not managed.",
+				Validators:    []validator.String{portalKeepsValidator(0)},
 				PlanModifiers: replace,
 			},
 			"color": schema.StringAttribute{
@@ -134,6 +136,7 @@ func (r *chatResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 					"Creating fails when a chat is already bound to the entity. Changing it replaces the chat.",
 				Validators: []validator.String{
 					stringvalidator.LengthAtLeast(1),
+					portalKeepsValidator(0),
 					stringvalidator.AlsoRequires(path.MatchRoot("entity_id")),
 				},
 				PlanModifiers: replace,
@@ -144,6 +147,7 @@ func (r *chatResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "The id of the entity the chat is bound to, with `entity_type`. Changing it replaces the chat.",
 				Validators: []validator.String{
 					stringvalidator.LengthAtLeast(1),
+					portalKeepsValidator(0),
 					stringvalidator.AlsoRequires(path.MatchRoot("entity_type")),
 				},
 				PlanModifiers: replace,

@@ -325,6 +325,13 @@ func TestChatResource_badInput(t *testing.T) {
 		{"own user in members", "title = \"x\"\nmembers = [1, 3]", []string{"own user is listed", "members = [1, 3]", "remove 1 from members"}},
 		{"unknown type", "title = \"x\"\ntype = \"PRIVATE\"", []string{"type", "value must be one of", "OPEN"}},
 		{"unknown on_destroy", "title = \"x\"\non_destroy = \"delete\"", []string{"on_destroy", "value must be one of", "leave"}},
+		// The portal trims, cuts to 255 characters and drops "0" (im/lib/V2/Chat.php setTitle, setDescription,
+		// setEntityId): the state would differ from the configuration and the new chat be left tainted.
+		{"title with surrounding space", "title = \" Ops board \"", []string{"title", "white space at its start or end", "trimspace"}},
+		{"title over 255 characters", "title = \"" + strings.Repeat("é", 256) + "\"", []string{"title", "256 characters long", "only the first 255"}},
+		{"title 0", "title = \"0\"", []string{"title", "takes for no value"}},
+		{"description with a trailing newline", "title = \"x\"\ndescription = \"Alerts\\n\"", []string{"description", "white space at its start or end"}},
+		{"entity_id with surrounding space", "title = \"x\"\nentity_type = \"CRM\"\nentity_id = \" DEAL|5\"", []string{"entity_id", "white space at its start or end"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			expectPlanError(t, chatResourceConfig(srv.URL, tc.body), tc.want...)

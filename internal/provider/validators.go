@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -42,3 +44,49 @@ func (v searchText) ValidateString(_ context.Context, req validator.StringReques
 
 // emailPattern is a loose check that a value is an email address.
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+
+// portalKeepsValidator checks a text that the portal stores changed unless
+// it is given as the portal keeps it (im/lib/V2/Chat.php setTitle,
+// setDescription, setEntityType, setEntityId: `$v ? trim($v) : null`, and
+// the title cut to 255 characters): surrounding white space that PHP's
+// trim() removes, "0" (false in PHP, so stored as none) and, when max > 0,
+// more than max characters. Otherwise the state after apply would differ
+// from the configuration ("Provider produced inconsistent result") and the
+// chat would be left tainted.
+func portalKeepsValidator(max int) validator.String { return portalKeeps{max: max} }
+
+type portalKeeps struct{ max int }
+
+func (v portalKeeps) Description(_ context.Context) string {
+	d := `value must not start or end with white space, nor be "0"`
+	if v.max > 0 {
+		d += fmt.Sprintf(", and must be at most %d characters", v.max)
+	}
+	return d
+}
+
+func (v portalKeeps) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+// phpTrimSet is what PHP's trim() removes.
+const phpTrimSet = " \t\n\r\x00\x0B"
+
+func (v portalKeeps) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	switch {
+	case s == "0":
+		resp.Diagnostics.AddAttributeError(req.Path, "A value the portal does not keep",
+			fmt.Sprintf(`%s is "0", which the portal's PHP code takes for no value and does not store. Use another value.`, req.Path))
+	case strings.Trim(s, phpTrimSet) != s:
+		resp.Diagnostics.AddAttributeError(req.Path, "A value the portal does not keep",
+			fmt.Sprintf("%s is %s, with white space at its start or end, which the portal removes before it stores the value: "+
+				"the chat would then differ from the configuration. Remove the white space (for example with trimspace()).",
+				req.Path, bitrix24.Visible(s)))
+	case v.max > 0 && utf8.RuneCountInString(s) > v.max:
+		resp.Diagnostics.AddAttributeError(req.Path, "A value longer than the portal keeps",
+			fmt.Sprintf("%s is %d characters long; the portal keeps only the first %d (im.chat.add and im.chat.updateTitle cut "+
+				"longer titles), so the chat would differ from the configuration. Shorten it.", req.Path, utf8.RuneCountInString(s), v.max))
+	}
+}
