@@ -185,8 +185,13 @@ func (r *Redactor) maskTail(s string) string {
 // included (ZWJ, ZWNJ, LRM/RLM, bidi marks, NBSP): they are part of names
 // that people type, and lookups compare the real text. The length is not
 // cut. Diagnostics show such values with Visible.
+//
+// Unlike String, it does not mask the code segment of every path that looks
+// like a webhook's (/rest/N/word): a title such as "Plans /rest/2024/roadmap"
+// is a title, and must reach the state and the lookups whole. The client's
+// own secrets, the only ones a value can leak, are masked wherever they are.
 func (r *Redactor) CleanValue(s string) string {
-	return r.String(stripControls(strings.ToValidUTF8(s, "\uFFFD")))
+	return r.maskKnown(stripControls(strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // Secrets returns a copy of the registered secrets.
@@ -199,15 +204,20 @@ func (r *Redactor) Secrets() []string {
 // String masks every known secret, every piece of one and every webhook
 // code segment in s.
 func (r *Redactor) String(s string) string {
-	if r != nil {
-		r.mu.RLock()
-		for _, secret := range r.secrets {
-			s = strings.ReplaceAll(s, secret, Mask)
-		}
-		s = maskPieces(s, r.pieces, &r.starts)
-		r.mu.RUnlock()
+	return webhookPathPattern.ReplaceAllString(r.maskKnown(s), "${1}"+Mask)
+}
+
+// maskKnown masks every registered secret and every piece of one in s.
+func (r *Redactor) maskKnown(s string) string {
+	if r == nil {
+		return s
 	}
-	return webhookPathPattern.ReplaceAllString(s, "${1}"+Mask)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, Mask)
+	}
+	return maskPieces(s, r.pieces, &r.starts)
 }
 
 // maskPieces replaces each run of text made of pieceLen-byte pieces of
