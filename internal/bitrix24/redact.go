@@ -2,6 +2,7 @@ package bitrix24
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf16"
 )
 
 // Mask is what every secret is replaced with.
@@ -97,6 +99,7 @@ func encodings(s string) []string {
 			escaped := strings.Trim(string(j), `"`)
 			forms = append(forms, escaped, strings.ReplaceAll(escaped, "/", `\/`)) // PHP escapes slashes.
 		}
+		forms = append(forms, phpJSON(b, false), phpJSON(b, true))
 	}
 	out := forms[:0]
 	for _, f := range forms {
@@ -108,6 +111,38 @@ func encodings(s string) []string {
 }
 
 var percentLower = regexp.MustCompile(`%[0-9A-F]{2}`)
+
+// phpJSON is s inside a JSON string as PHP writes it, slashes escaped:
+// with bitrix, as Bitrix's Json::encode does (JSON_HEX_TAG, JSON_HEX_AMP,
+// JSON_HEX_APOS, JSON_HEX_QUOT, Unicode as is); else as plain json_encode
+// does (Unicode as \uXXXX, in UTF-16).
+func phpJSON(s string, bitrix bool) string {
+	var b strings.Builder
+	for _, c := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case bitrix && strings.ContainsRune(`"'<>&`, c):
+			fmt.Fprintf(&b, `\u%04X`, c)
+		case c == '"' || c == '\\' || c == '/':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		case c < 0x80 || bitrix:
+			b.WriteRune(c)
+		default:
+			for _, u := range utf16.Encode([]rune{c}) {
+				fmt.Fprintf(&b, `\u%04x`, u)
+			}
+		}
+	}
+	return b.String()
+}
 
 // printable replaces white space with spaces and removes every other
 // character that is not printable: control characters, terminal escapes,
