@@ -156,6 +156,7 @@ func (f *flowControl) settle(accepted bool) {
 // errOutOfBusyTime instead of waiting past it.
 func (f *flowControl) Acquire(ctx context.Context, deadline time.Time) (time.Duration, error) {
 	start := f.clock.Now()
+	var late chan struct{} // closed at the deadline; nil (never) without one
 	for !f.admit() {
 		f.mu.Lock()
 		ch := f.changed
@@ -163,8 +164,18 @@ func (f *flowControl) Acquire(ctx context.Context, deadline time.Time) (time.Dur
 		if f.admit() {
 			break
 		}
+		if late == nil && !deadline.IsZero() {
+			// The wait for a place counts against the deadline too:
+			// another read's request may hold it for its whole pacing
+			// wait and request timeout.
+			late = make(chan struct{})
+			timer := f.clock.AfterFunc(clock.Until(f.clock, deadline), func() { close(late) })
+			defer timer.Stop()
+		}
 		select {
 		case <-ch:
+		case <-late:
+			return 0, errOutOfBusyTime
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}

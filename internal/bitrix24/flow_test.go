@@ -280,3 +280,31 @@ func TestFlowControl_growthIsFairAcrossPlans(t *testing.T) {
 		t.Fatalf("rates %v/%v became %v/%v: the gap should shrink with equal growth", ra, rb, ra2, rb2)
 	}
 }
+
+// A retry of a busy portal that waits for a place in the window ends at
+// its busy_timeout deadline, not when another request frees the place.
+func TestFlowControl_windowWaitEndsAtTheDeadline(t *testing.T) {
+	clk := clock.NewFake(time.Unix(0, 0))
+	f := newFlowControl(clk, 2, 50)
+	f.refused(clk.Now()) // window of one
+	clk.Advance(time.Minute)
+	if !f.admit() { // another read's request in flight
+		t.Fatal("no place")
+	}
+	got := make(chan error, 1)
+	go func() { _, err := f.Acquire(context.Background(), clk.Now().Add(time.Second)); got <- err }()
+	clk.BlockUntil(1, time.Second)
+	clk.Advance(2 * time.Second)
+	select {
+	case err := <-got:
+		if !errors.Is(err, errOutOfBusyTime) {
+			t.Fatalf("got %v, want errOutOfBusyTime", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Acquire still waits for the window 1 s past its deadline")
+	}
+	f.settle(true)
+	if f.inflight != 0 {
+		t.Fatalf("a place leaked: %d in flight", f.inflight)
+	}
+}

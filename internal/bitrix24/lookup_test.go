@@ -304,3 +304,23 @@ func TestNearMiss(t *testing.T) {
 		t.Errorf("NFD against NFC: %q", how)
 	}
 }
+
+// A title that holds a path like a webhook's, /rest/N/word, is a title,
+// not a secret: it reaches the value whole, and a lookup by name finds it.
+// Only the client's own secrets are masked in values.
+func TestChatsNamed_titleWithARestPath(t *testing.T) {
+	portal, srv := newPortal(t, fakeportal.Faults{})
+	chats := fakeportal.GroupChats(1, 300000, 1)
+	title := "Plans /rest/2024/roadmap"
+	chats[0].Result = json.RawMessage(strings.Replace(string(chats[0].Result), `"Load chat 300000"`, `"`+title+`"`, 1))
+	portal.AddDialogs(chats...)
+	c, _ := webhookClient(t, srv, nil)
+	m, similar, err := c.ChatsNamed(context.Background(), title)
+	if err != nil || len(m) != 1 || m[0].DialogID() != "chat300000" {
+		t.Fatalf("the chat titled %q was not found: %+v (similar %+v) %v", title, m, similar, err)
+	}
+	d, err := c.GetDialog(context.Background(), "chat300000")
+	if err != nil || d.Name.Value != title {
+		t.Fatalf("the title reached the value as %q (%v), want %q", d.Name.Value, err, title)
+	}
+}

@@ -2,6 +2,7 @@ package bitrix24
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf16"
 )
 
 // Mask is what every secret is replaced with.
@@ -97,6 +99,7 @@ func encodings(s string) []string {
 			escaped := strings.Trim(string(j), `"`)
 			forms = append(forms, escaped, strings.ReplaceAll(escaped, "/", `\/`)) // PHP escapes slashes.
 		}
+		forms = append(forms, phpJSON(b, false), phpJSON(b, true))
 	}
 	out := forms[:0]
 	for _, f := range forms {
@@ -108,6 +111,38 @@ func encodings(s string) []string {
 }
 
 var percentLower = regexp.MustCompile(`%[0-9A-F]{2}`)
+
+// phpJSON is s inside a JSON string as PHP writes it, slashes escaped:
+// with bitrix, as Bitrix's Json::encode does (JSON_HEX_TAG, JSON_HEX_AMP,
+// JSON_HEX_APOS, JSON_HEX_QUOT, Unicode as is); else as plain json_encode
+// does (Unicode as \uXXXX, in UTF-16).
+func phpJSON(s string, bitrix bool) string {
+	var b strings.Builder
+	for _, c := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case bitrix && strings.ContainsRune(`"'<>&`, c):
+			fmt.Fprintf(&b, `\u%04X`, c)
+		case c == '"' || c == '\\' || c == '/':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		case c < 0x80 || bitrix:
+			b.WriteRune(c)
+		default:
+			for _, u := range utf16.Encode([]rune{c}) {
+				fmt.Fprintf(&b, `\u%04x`, u)
+			}
+		}
+	}
+	return b.String()
+}
 
 // printable replaces white space with spaces and removes every other
 // character that is not printable: control characters, terminal escapes,
@@ -185,8 +220,13 @@ func (r *Redactor) maskTail(s string) string {
 // included (ZWJ, ZWNJ, LRM/RLM, bidi marks, NBSP): they are part of names
 // that people type, and lookups compare the real text. The length is not
 // cut. Diagnostics show such values with Visible.
+//
+// Unlike String, it does not mask the code segment of every path that looks
+// like a webhook's (/rest/N/word): a title such as "Plans /rest/2024/roadmap"
+// is a title, and must reach the state and the lookups whole. The client's
+// own secrets, the only ones a value can leak, are masked wherever they are.
 func (r *Redactor) CleanValue(s string) string {
-	return r.String(stripControls(strings.ToValidUTF8(s, "\uFFFD")))
+	return r.maskKnown(stripControls(strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // Secrets returns a copy of the registered secrets.
@@ -199,15 +239,20 @@ func (r *Redactor) Secrets() []string {
 // String masks every known secret, every piece of one and every webhook
 // code segment in s.
 func (r *Redactor) String(s string) string {
-	if r != nil {
-		r.mu.RLock()
-		for _, secret := range r.secrets {
-			s = strings.ReplaceAll(s, secret, Mask)
-		}
-		s = maskPieces(s, r.pieces, &r.starts)
-		r.mu.RUnlock()
+	return webhookPathPattern.ReplaceAllString(r.maskKnown(s), "${1}"+Mask)
+}
+
+// maskKnown masks every registered secret and every piece of one in s.
+func (r *Redactor) maskKnown(s string) string {
+	if r == nil {
+		return s
 	}
-	return webhookPathPattern.ReplaceAllString(s, "${1}"+Mask)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, Mask)
+	}
+	return maskPieces(s, r.pieces, &r.starts)
 }
 
 // maskPieces replaces each run of text made of pieceLen-byte pieces of

@@ -432,3 +432,23 @@ func (t *tokenSource) waiting() *refreshCall {
 	defer t.mu.Unlock()
 	return t.inflight
 }
+
+// A secret quoted in a JSON body as PHP writes it: Bitrix's Json::encode
+// (JSON_HEX_TAG, JSON_HEX_AMP, JSON_HEX_APOS, JSON_HEX_QUOT, slashes as
+// \/, Unicode as is) and plain json_encode (Unicode as \uXXXX). A body
+// snippet quotes the raw JSON, so these forms must be masked too.
+func TestRedactor_phpJSONForms(t *testing.T) {
+	const secret = `Ключ'<s>&"x/пароль`
+	r := NewRedactor(secret)
+	for _, in := range []string{
+		`{"echo":"Ключ\u0027\u003Cs\u003E\u0026\u0022x\/пароль"}`,
+		`{"echo":"\u041a\u043b\u044e\u0447'<s>&\"x\/\u043f\u0430\u0440\u043e\u043b\u044c"}`,
+	} {
+		got := r.Clean(in)
+		for _, part := range []string{"Ключ", `\u041a\u043b`, "пароль", `\u043f\u0430`} {
+			if strings.Contains(got, part) {
+				t.Errorf("Clean(%s) = %s: it shows %q", in, got, part)
+			}
+		}
+	}
+}

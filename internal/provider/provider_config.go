@@ -106,13 +106,15 @@ func readSettings(ctx context.Context, config tfsdk.Config) (settings, diag.Diag
 // newSetting is one setting's value: the configuration's when inConfig,
 // else its environment variable's. Surrounding white space is trimmed
 // either way, so that a secret read with file() loses its trailing newline
-// as one from the environment does, and what is sent is what is masked.
+// as one from the environment does, and what is sent is what is masked. A
+// configuration value that is empty once trimmed (a variable whose default
+// is "") is no value: the environment variable applies, as for null.
 func newSetting(spec settingSpec, configValue string, inConfig bool, getenv func(string) string) setting {
-	value := configValue
-	if !inConfig {
-		value = getenv(spec.env)
+	value := strings.TrimSpace(configValue)
+	if !inConfig || value == "" {
+		value, inConfig = strings.TrimSpace(getenv(spec.env)), false
 	}
-	return setting{settingSpec: spec, value: strings.TrimSpace(value), fromConfig: inConfig}
+	return setting{settingSpec: spec, value: value, fromConfig: inConfig}
 }
 
 func (p *bitrix24Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {

@@ -339,3 +339,18 @@ func TestUnitFunctions_dialogIDNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A setting the configuration leaves empty (webhook_url = var.hook with
+// the variable's default "") takes its environment variable, as a null
+// one does: an empty value is no value, and it must not hide
+// BITRIX24_WEBHOOK_URL behind "Missing Bitrix24 credentials".
+func TestUnitSettings_emptyConfigurationValueTakesTheEnvironment(t *testing.T) {
+	env := map[string]string{"BITRIX24_WEBHOOK_URL": "https://x.example.com/rest/1/envcode12345/"}
+	for _, empty := range []string{"", "  ", "\n"} {
+		s := testSettings(map[string]string{attrWebhookURL: empty}, env)
+		auth, diags := resolveAuth(s)
+		if diags.HasError() || auth.Webhook == nil || auth.Webhook.Code != "envcode12345" {
+			t.Fatalf("webhook_url = %q with BITRIX24_WEBHOOK_URL set: got %+v, %s", empty, auth.Webhook, diagText(diags))
+		}
+	}
+}
