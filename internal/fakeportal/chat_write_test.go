@@ -31,7 +31,10 @@ func TestChatAddKeepsWhatTheServerKeeps(t *testing.T) {
 		}
 	}
 	a = postJSON(t, hook+"im.chat.add", `{"TITLE":"Zero","DESCRIPTION":"0","ENTITY_ID":"0"}`)
-	n = int64(a.body["result"].(float64))
+	if id, ok = a.body["result"].(float64); !ok {
+		t.Fatalf("im.chat.add: %d %s", a.status, a.raw)
+	}
+	n = int64(id)
 	if d, e := p.ChatField(n, "description"), p.ChatField(n, "entity_id"); d != "" || e != "" {
 		t.Errorf(`"0" is none: description %q, entity_id %q`, d, e)
 	}

@@ -49,18 +49,18 @@ var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
 // it is given as the portal keeps it (im/lib/V2/Chat.php setTitle,
 // setDescription, setEntityType, setEntityId: `$v ? trim($v) : null`, and
 // the title cut to 255 characters): surrounding white space that PHP's
-// trim() removes, "0" (false in PHP, so stored as none) and, when max > 0,
-// more than max characters. Otherwise the state after apply would differ
+// trim() removes, "0" (false in PHP, so stored as none) and, when maxLen > 0,
+// more than maxLen characters. Otherwise the state after apply would differ
 // from the configuration ("Provider produced inconsistent result") and the
 // chat would be left tainted.
-func portalKeepsValidator(max int) validator.String { return portalKeeps{max: max} }
+func portalKeepsValidator(maxLen int) validator.String { return portalKeeps{maxLen: maxLen} }
 
-type portalKeeps struct{ max int }
+type portalKeeps struct{ maxLen int }
 
 func (v portalKeeps) Description(_ context.Context) string {
 	d := `value must not start or end with white space, nor be "0"`
-	if v.max > 0 {
-		d += fmt.Sprintf(", and must be at most %d characters", v.max)
+	if v.maxLen > 0 {
+		d += fmt.Sprintf(", and must be at most %d characters", v.maxLen)
 	}
 	return d
 }
@@ -84,9 +84,9 @@ func (v portalKeeps) ValidateString(_ context.Context, req validator.StringReque
 			fmt.Sprintf("%s is %s, with white space at its start or end, which the portal removes before it stores the value: "+
 				"the chat would then differ from the configuration. Remove the white space (for example with trimspace()).",
 				req.Path, bitrix24.Visible(s)))
-	case v.max > 0 && utf8.RuneCountInString(s) > v.max:
+	case v.maxLen > 0 && utf8.RuneCountInString(s) > v.maxLen:
 		resp.Diagnostics.AddAttributeError(req.Path, "A value longer than the portal keeps",
 			fmt.Sprintf("%s is %d characters long; the portal keeps only the first %d (im.chat.add and im.chat.updateTitle cut "+
-				"longer titles), so the chat would differ from the configuration. Shorten it.", req.Path, utf8.RuneCountInString(s), v.max))
+				"longer titles), so the chat would differ from the configuration. Shorten it.", req.Path, utf8.RuneCountInString(s), v.maxLen))
 	}
 }
