@@ -242,6 +242,10 @@ func (r *Redactor) String(s string) string {
 	return webhookPathPattern.ReplaceAllString(r.maskKnown(s), "${1}"+Mask)
 }
 
+// Contains reports whether s holds a registered secret or a piece of one
+// (pieceLen bytes) in any of its registered forms.
+func (r *Redactor) Contains(s string) bool { return r.maskKnown(s) != s }
+
 // maskKnown masks every registered secret and every piece of one in s.
 func (r *Redactor) maskKnown(s string) string {
 	if r == nil {

@@ -76,9 +76,13 @@ func (r *chatResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		r.setOwner(ctx, client, id, me, plan.OwnerID.ValueInt64(), &resp.Diagnostics)
 	}
 
-	// The state is what the portal now has, whatever failed above.
+	// The state is what the portal now has, whatever failed above. When it
+	// cannot be read, the prior state stays (the framework would otherwise
+	// store the plan, as if every change had been made), so the next plan
+	// shows what is still to do.
 	pc, err := read(ctx)
 	if err != nil {
+		resp.State.Raw = req.State.Raw.Copy()
 		chatReadError(&resp.Diagnostics, id, me, err)
 		return
 	}

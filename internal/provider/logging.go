@@ -29,8 +29,10 @@ func ownFields(ctx context.Context) context.Context {
 	return tflog.SetField(ctx, "component", "bitrix24_client")
 }
 
-// maskSecrets makes tflog mask every secret the client knows, including
-// tokens it obtained by refresh, in messages and field values.
+// maskSecrets makes tflog mask every secret the client knows when it is
+// called, in messages and field values. A token refreshed later in the same
+// read is not in tflog's list; the client's own log lines pass its
+// Redactor, which knows it.
 func maskSecrets(ctx context.Context, r *bitrix24.Redactor) context.Context {
 	if secrets := r.Secrets(); len(secrets) > 0 {
 		ctx = tflog.MaskLogStrings(ctx, secrets...)

@@ -454,3 +454,23 @@ func TestConfigFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// The last check before writing sees what the string rewriting does not:
+// a secret of digits that the portal sent as a JSON number, or a piece of
+// one, is refused.
+func TestEncodeRefusesPiecesOfSecretsInNumbers(t *testing.T) {
+	red := bitrix24.NewRedactor("90817263545463728190")
+	for _, result := range []string{
+		`{"id": 1, "owner": 90817263545463728190}`,
+		`{"id": 1, "message_count": 7263545463}`, // 8 bytes and more of the secret.
+	} {
+		f := fakeportal.Fixtures{Dialogs: []fakeportal.Dialog{{IDs: []string{"chat1"}, Members: []int64{1}, Result: json.RawMessage(result)}}}
+		if _, _, err := encode(f, red); err == nil || !strings.Contains(err.Error(), "nothing was written") {
+			t.Errorf("%s: want a refusal, got %v", result, err)
+		}
+	}
+	f := fakeportal.Fixtures{Dialogs: []fakeportal.Dialog{{IDs: []string{"chat1"}, Members: []int64{1}, Result: json.RawMessage(`{"id": 1, "owner": 9081726}`)}}}
+	if _, _, err := encode(f, red); err != nil {
+		t.Errorf("7 bytes of a secret are no piece: %v", err)
+	}
+}
