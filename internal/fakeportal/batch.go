@@ -136,6 +136,8 @@ func phpTruthy(v any) bool {
 	case json.Number:
 		f, err := x.Float64()
 		return err != nil || f != 0
+	case float64:
+		return x != 0
 	case map[string]any:
 		return len(x) > 0
 	case []any:

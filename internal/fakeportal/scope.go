@@ -1,7 +1,6 @@
 package fakeportal
 
 import (
-	"encoding/json"
 	"sort"
 )
 
@@ -25,7 +24,7 @@ import (
 // scopes of the methods it serves and every scope a webhook, token or
 // refresh token of its fixtures holds, sorted.
 func (p *Portal) scopeList(c *caller, params map[string]any) (any, *restError) {
-	if v, ok := param(params, "FULL"); ok && phpTrue(v) {
+	if v, ok := param(params, "FULL"); ok && phpTruthy(v) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		seen := map[string]bool{"im": true, "user": true, "user_basic": true, "user_brief": true}
@@ -59,27 +58,4 @@ func (p *Portal) scopeList(c *caller, params map[string]any) (any, *restError) {
 		return []string{""}, nil
 	}
 	return append([]string(nil), c.scopes...), nil
-}
-
-// phpTrue is PHP's truthiness of a request value: false, 0, "", "0", null
-// and an empty list are false.
-func phpTrue(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != "" && x != "0"
-	case json.Number:
-		f, err := x.Float64()
-		return err != nil || f != 0
-	case float64:
-		return x != 0
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,23 +15,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
-
-	"github.com/tf-bitrix24/terraform-provider-bitrix24/internal/fakeportal"
 )
 
-// listPortal serves the demo portal.
-func listPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server) {
-	t.Helper()
-	p := fakeportal.New(fakeportal.DefaultFixtures())
-	srv := p.Start()
-	t.Cleanup(func() {
-		p.Close()
-		srv.Close()
-	})
-	return p, srv
-}
-
-// The chats webhook user 1 belongs to in listPortal: group and open chats,
+// The chats webhook user 1 belongs to in the demo portal: group and open chats,
 // whatever they are bound to.
 // The collab chat3002, the channel chat3003 and the copilot chat3009 are
 // not group chats; user 1 is no member of chat99, chat2006, chat3006 and
@@ -40,7 +25,7 @@ func listPortal(t *testing.T) (*fakeportal.Portal, *httptest.Server) {
 var userOneChats = []int64{1439, 42, 21191, 2001, 2002, 2003, 2004, 2005, 3001, 3004, 3005, 3007, 3008}
 
 func TestChatListQuery(t *testing.T) {
-	p, srv := listPortal(t)
+	p, srv := startPortal(t)
 	byID := func(id int64) queryfilter.QueryFilter {
 		return queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.Int64Exact(id)})
 	}
@@ -92,7 +77,7 @@ list "bitrix24_chat" "limited" {
 
 // Bad input and portal failures are diagnostics of the query.
 func TestChatListErrors(t *testing.T) {
-	_, srv := listPortal(t)
+	_, srv := startPortal(t)
 	canned := cannedReads(t, 401, "application/json", `{"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"}`)
 	for _, tc := range []struct {
 		name, config string
@@ -119,7 +104,7 @@ func TestChatListErrors(t *testing.T) {
 // that import the chats and then plan with no changes.
 func TestChatListGenerateConfig(t *testing.T) {
 	requireActions(t)
-	p, srv := listPortal(t)
+	p, srv := startPortal(t)
 	r := newCLIRun(t, providerRequirement+webhookProvider(srv))
 	query := "list \"bitrix24_chat\" \"all\" {\n  provider         = bitrix24\n  include_resource = true\n}\n"
 	if err := os.WriteFile(filepath.Join(r.dir, "chats.tfquery.hcl"), []byte(query), 0o600); err != nil {

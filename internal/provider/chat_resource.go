@@ -155,6 +155,22 @@ func (r *chatResource) client(diags *diag.Diagnostics) *bitrix24.Client {
 	return r.data.client
 }
 
+// connect returns the client, a context that masks its secrets and the
+// provider's own user id, or false (with an error diagnostic) when any of
+// them is missing or diags already holds an error.
+func (r *chatResource) connect(ctx context.Context, diags *diag.Diagnostics) (context.Context, *bitrix24.Client, int64, bool) {
+	if diags.HasError() {
+		return ctx, nil, 0, false
+	}
+	client := r.client(diags)
+	if client == nil {
+		return ctx, nil, 0, false
+	}
+	ctx = maskSecrets(ctx, client.Redactor())
+	me, ok := self(ctx, client, diags)
+	return ctx, client, me, ok
+}
+
 // self is the provider's own user id, with an error diagnostic when it
 // cannot be found.
 func self(ctx context.Context, client *bitrix24.Client, diags *diag.Diagnostics) (int64, bool) {
@@ -211,12 +227,7 @@ func (r *chatResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 func (r *chatResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan chatModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
-		return
-	}
-	ctx = maskSecrets(ctx, client.Redactor())
-	me, ok := self(ctx, client, &resp.Diagnostics)
+	ctx, client, me, ok := r.connect(ctx, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -404,12 +415,7 @@ func (r *chatResource) setIdentity(ctx context.Context, identity interface {
 func (r *chatResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state chatModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
-		return
-	}
-	ctx = maskSecrets(ctx, client.Redactor())
-	me, ok := self(ctx, client, &resp.Diagnostics)
+	ctx, client, me, ok := r.connect(ctx, &resp.Diagnostics)
 	if !ok {
 		return
 	}

@@ -28,12 +28,7 @@ func (r *chatResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	var configMembers types.Set
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("members"), &configMembers)...)
-	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
-		return
-	}
-	ctx = maskSecrets(ctx, client.Redactor())
-	me, ok := self(ctx, client, &resp.Diagnostics)
+	ctx, client, me, ok := r.connect(ctx, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -206,12 +201,7 @@ func (r *chatResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 				"chat in the portal if it should go.", onDestroyAbandon, id, bitrix24.ChatDialogID(id)))
 		return
 	}
-	client := r.client(&resp.Diagnostics)
-	if client == nil {
-		return
-	}
-	ctx = maskSecrets(ctx, client.Redactor())
-	me, ok := self(ctx, client, &resp.Diagnostics)
+	ctx, client, me, ok := r.connect(ctx, &resp.Diagnostics)
 	if !ok {
 		return
 	}
