@@ -149,3 +149,28 @@ func TestCreateChatLostAnswerOtherChatOnEntity(t *testing.T) {
 		t.Fatalf("im.chat.add sent %d times", got)
 	}
 }
+
+// A 503 with Retry-After and no error code may come from a proxy after the
+// portal ran the method (refusedBeforeRun): the write is not sent again, and
+// its outcome is unknown, so that CreateChat looks for the chat and Ensure
+// reads the portal before sending it again.
+func TestCallWriteBusy503IsAmbiguous(t *testing.T) {
+	for name, body := range map[string]string{
+		"html":          `<html>busy</html>`,
+		"json, no code": `{"error":"","error_description":"Service Unavailable"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, srv := newCannedPortal(t,
+				cannedAnswer{status: 503, headers: map[string]string{"Retry-After": "1"}, body: body},
+				cannedAnswer{body: `{"result":true}`})
+			c, _ := fakeClockClient(t, srv, nil)
+			_, err := c.CallWrite(context.Background(), MethodChatUpdateTitle, map[string]any{"CHAT_ID": 21191, "TITLE": "x"})
+			if !IsAmbiguous(err) {
+				t.Fatalf("a 503 without a code after sending must be ambiguous, got %v", err)
+			}
+			if n := len(p.requests()); n != 1 {
+				t.Fatalf("sent %d times, want 1", n)
+			}
+		})
+	}
+}

@@ -83,7 +83,9 @@ func (c *Client) CallWrite(ctx context.Context, method string, params map[string
 			return nil, &AmbiguousError{Method: method, Err: ctx.Err()}
 		}
 		if !refusedBeforeRun(err) {
-			if classify(err) == retryTransient || unreachable(err) {
+			// A busy answer that is not a refusal (a 503 with Retry-After
+			// and no code) may come from a proxy after the method ran.
+			if cl := classify(err); cl == retryTransient || cl == retryBusy || unreachable(err) {
 				return nil, &AmbiguousError{Method: method, Err: err}
 			}
 			return nil, err
