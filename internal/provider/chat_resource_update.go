@@ -72,9 +72,9 @@ func (r *chatResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 
 	// The state is what the portal now has, whatever failed above. When it
-	// cannot be read, the prior state stays (the framework would otherwise
-	// store the plan, as if every change had been made), so the next plan
-	// shows what is still to do.
+	// cannot be read, the prior state stays (framework 1.19 starts
+	// resp.State as the prior state; the copy keeps that explicit should an
+	// Update above ever set it), so the next plan shows what is still to do.
 	pc, err := read(ctx)
 	if err != nil {
 		resp.State.Raw = req.State.Raw.Copy()
