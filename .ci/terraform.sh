@@ -30,10 +30,16 @@ usable() {
   [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge "$2" ]; }
 }
 
+# A TF_ACC_TERRAFORM_PATH that is set but does not run is a mistake to
+# report, not a reason to run the tests with another CLI.
+if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && [ ! -x "$TF_ACC_TERRAFORM_PATH" ]; then
+  echo "TF_ACC_TERRAFORM_PATH=$TF_ACC_TERRAFORM_PATH is not an executable file (unset it to let .ci/terraform.sh pick a CLI)" >&2
+  exit 1
+fi
 local_tf="$root/.tools/bin/terraform"
 path_tf=$(command -v terraform 2>/dev/null || true)
 pick() {
-  if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && [ -x "${TF_ACC_TERRAFORM_PATH}" ]; then
+  if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ]; then
     echo "$TF_ACC_TERRAFORM_PATH"; return 0
   fi
   local minor tf
