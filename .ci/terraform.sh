@@ -14,6 +14,8 @@
 #   terraform.sh --no-install  prints the path, or fails when there is none
 #   terraform.sh --min 1.14    exits 0 when the CLI it would print is 1.14 or later
 set -euo pipefail
+# No update check: the version checks below must not reach the network.
+export CHECKPOINT_DISABLE=1
 root=$(cd "$(dirname "$0")/.." && pwd)
 want=v1.8.5
 

@@ -31,14 +31,19 @@ import (
 func requireActions(t *testing.T) {
 	t.Helper()
 	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	out, err := exec.Command(cli, "version", "-json").Output()
+	version := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(cli, args...)
+		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1") // No update check over the network.
+		return cmd
+	}
+	out, err := version("version", "-json").Output()
 	var v struct {
 		Version string `json:"terraform_version"`
 	}
 	if err != nil || json.Unmarshal(out, &v) != nil {
 		t.Fatalf("cannot read the version of %s: %v", cli, err)
 	}
-	text, _ := exec.Command(cli, "version").Output()
+	text, _ := version("version").Output()
 	if strings.Contains(string(text), "OpenTofu") {
 		t.Skipf("%s is OpenTofu %s, which runs no actions or list resources: they need Terraform 1.14 or later", cli, v.Version)
 	}
