@@ -195,19 +195,27 @@ type planResult struct {
 	took   time.Duration
 }
 
+// cliWorkdir is a new working directory holding config as main.tf, and a
+// CLI configuration that puts the provider binary under dev_overrides.
+func cliWorkdir(t *testing.T, config string) (dir, cliConfig string) {
+	t.Helper()
+	bin := providerBinaryDir(t)
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cliConfig, err := planharness.WriteCLIConfig(dir, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, cliConfig
+}
+
 // runPlan runs `terraform plan` on config with the provider under
 // dev_overrides and no BITRIX24_* variables but those in env.
 func runPlan(t *testing.T, config string, env map[string]string) planResult {
 	t.Helper()
-	bin := providerBinaryDir(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rc, err := planharness.WriteCLIConfig(dir, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, rc := cliWorkdir(t, config)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	r := planharness.Plan(ctx, os.Getenv("TF_ACC_TERRAFORM_PATH"), dir, planharness.Env(rc, env), nil)

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -66,15 +65,7 @@ type cliRun struct {
 
 func newCLIRun(t *testing.T, config string) *cliRun {
 	t.Helper()
-	bin := providerBinaryDir(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rc, err := planharness.WriteCLIConfig(dir, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, rc := cliWorkdir(t, config)
 	return &cliRun{t: t, dir: dir, env: planharness.Env(rc, nil)}
 }
 
