@@ -7,6 +7,11 @@ import (
 	"unicode/utf8"
 )
 
+// ValueKept reports whether a text value the portal sends back reaches the
+// state as it is, apart from secrets: CleanValue removes nothing from it
+// (no control character, no escape sequence, valid UTF-8).
+func ValueKept(s string) bool { return utf8.ValidString(s) && stripControls(s) == s }
+
 // stripControls removes terminal escape sequences whole and every C0 and
 // C1 control character and DEL, except tab, line feed, and a carriage
 // return that starts a CRLF (a lone one could overwrite a terminal line).

@@ -331,6 +331,9 @@ func TestChatResource_badInput(t *testing.T) {
 		{"title over 255 characters", "title = \"" + strings.Repeat("é", 256) + "\"", []string{"title", "256 characters long", "only the first 255"}},
 		{"title 0", "title = \"0\"", []string{"title", "takes for no value"}},
 		{"description with a trailing newline", "title = \"x\"\ndescription = \"Alerts\\n\"", []string{"description", "white space at its start or end"}},
+		// The provider strips control characters from what the portal sends (CleanValue).
+		{"title with a bell", "title = \"Ops\\u0007 board\"", []string{"title", "control characters", "Remove them"}},
+		{"description with a lone CR", "title = \"x\"\ndescription = \"a\\rb\"", []string{"description", "control characters"}},
 		{"entity_id with surrounding space", "title = \"x\"\nentity_type = \"CRM\"\nentity_id = \" DEAL|5\"", []string{"entity_id", "white space at its start or end"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ func portalKeepsValidator(maxLen int) validator.String { return portalKeeps{maxL
 type portalKeeps struct{ maxLen int }
 
 func (v portalKeeps) Description(_ context.Context) string {
-	d := `value must not start or end with white space, nor be "0"`
+	d := `value must not start or end with white space, nor be "0", nor hold control characters`
 	if v.maxLen > 0 {
 		d += fmt.Sprintf(", and must be at most %d characters", v.maxLen)
 	}
@@ -84,6 +84,11 @@ func (v portalKeeps) ValidateString(_ context.Context, req validator.StringReque
 			fmt.Sprintf("%s is %s, with white space at its start or end, which the portal removes before it stores the value: "+
 				"the chat would then differ from the configuration. Remove the white space (for example with trimspace()).",
 				req.Path, bitrix24.Visible(s)))
+	case !bitrix24.ValueKept(s):
+		resp.Diagnostics.AddAttributeError(req.Path, "A value the provider cannot keep",
+			fmt.Sprintf("%s is %s, which holds control characters (other than tabs, line feeds and CRLF), terminal escape "+
+				"sequences or invalid UTF-8. The provider removes those from everything the portal sends, so the chat it reads "+
+				"back would differ from the configuration. Remove them.", req.Path, bitrix24.Visible(s)))
 	case v.maxLen > 0 && utf8.RuneCountInString(s) > v.maxLen:
 		resp.Diagnostics.AddAttributeError(req.Path, "A value longer than the portal keeps",
 			fmt.Sprintf("%s is %d characters long; the portal keeps only the first %d (im.chat.add and im.chat.updateTitle cut "+
