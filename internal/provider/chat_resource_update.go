@@ -72,12 +72,10 @@ func (r *chatResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 
 	// The state is what the portal now has, whatever failed above. When it
-	// cannot be read, the prior state stays (framework 1.19 starts
-	// resp.State as the prior state; the copy keeps that explicit should an
-	// Update above ever set it), so the next plan shows what is still to do.
+	// cannot be read, resp.State stays the prior state (the framework starts
+	// it so), and the next plan shows what is still to do.
 	pc, err := read(ctx)
 	if err != nil {
-		resp.State.Raw = req.State.Raw.Copy()
 		chatReadError(&resp.Diagnostics, id, me, err)
 		return
 	}
